@@ -1,0 +1,192 @@
+"""Backpropagation: walk the recorded graph from the outputs back to the leaves.
+
+The walk is iterative (no recursion, so a million-node chain is fine): first count how many
+consumers each node has, then hand each node its gradient once all of them have sent theirs.
+"""
+import numpy as np
+
+from .function import Function, freed_message
+from .tensor import Tensor, as_float_array, set_grad_enabled, state
+
+
+def sum_to_shape(g, shape):
+    """The one place where broadcasting is undone: sum `g` down to `shape`."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def backward(outputs, grads=None, retain_graph=None, create_graph=False):
+    """`Tensor.backward` for one or more outputs: accumulates into the leaves' `.grad`."""
+    _run(outputs, grads, retain_graph, create_graph, capture=None)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of `outputs` with respect to `inputs`, as a tuple; no `.grad` is touched."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    if grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    for t in inputs:
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise ValueError("autograd.grad: every input must be a Tensor that requires grad")
+    capture = {(t._node or t): None for t in inputs}
+    _run(outputs, grad_outputs, retain_graph, create_graph, capture)
+    result = tuple(capture[t._node or t] for t in inputs)
+    for t, g in zip(inputs, result):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"autograd.grad: an input (shape {t.shape}) was not used to compute "
+                               "the outputs; pass allow_unused=True to get None for it")
+    return tuple(None if g is None else _as_grad_tensor(g) for g in result)
+
+
+def _as_grad_tensor(g):
+    return g if isinstance(g, Tensor) else Tensor._make(g)
+
+
+def _root_grad(t, g, create_graph):
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError(f"backward: grad can be implicit only for a one-element output; this "
+                               f"output has shape {t.shape}, so pass grad= of that shape")
+        g = np.ones_like(t._data)
+    else:
+        g = g._data if isinstance(g, Tensor) else as_float_array(g, "backward grad")
+        if g.shape != t.shape:
+            raise ValueError(f"backward: grad has shape {g.shape} but the output has shape {t.shape}")
+        if g.dtype != t.dtype:
+            g = g.astype(t.dtype)
+    return Tensor._make(g) if create_graph else g
+
+
+def _run(outputs, grads, retain_graph, create_graph, capture):
+    if retain_graph is None:
+        retain_graph = create_graph
+    if grads is None:
+        grads = [None] * len(outputs)
+    if len(grads) != len(outputs):
+        raise ValueError(f"backward: {len(grads)} gradients given for {len(outputs)} outputs")
+    pending = {}  # node -> gradient summed so far
+    leaves = []
+    for t, g in zip(outputs, grads):
+        if not t._requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad and has no grad_fn; "
+                               "did you forget requires_grad=True on an input, or run under no_grad()?")
+        g = _root_grad(t, g, create_graph)
+        if t._node is None:
+            leaves.append((t, g))
+        else:
+            pending[t._node] = pending[t._node] + g if t._node in pending else g
+    deps = _count_consumers(list(pending))
+    ready = [n for n in pending if deps[n] == 0]
+    with set_grad_enabled(create_graph):
+        for t, g in leaves:
+            _deliver(t, g, None, capture)
+        while ready:
+            node = ready.pop()
+            g = pending.pop(node)
+            if node._retained is not None:
+                kept = node._retained()
+                if kept is not None:
+                    _accumulate(kept, g, None)
+            if capture is not None and node in capture:
+                capture[node] = g
+            results = _call_backward(node, g)
+            for parent, gi, need in zip(node.inputs, results, node.needs_input_grad):
+                if gi is None or not need:
+                    continue
+                if isinstance(parent, Tensor):
+                    _deliver(parent, sum_to_shape(gi, parent._data.shape), g, capture)
+                    continue
+                gi = sum_to_shape(gi, parent._shape)
+                pending[parent] = pending[parent] + gi if parent in pending else gi
+                deps[parent] -= 1
+                if deps[parent] == 0:
+                    ready.append(parent)
+            if not retain_graph:
+                _release(node)
+
+
+def _count_consumers(roots):
+    deps = dict.fromkeys(roots, 0)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node._saved is None:
+            raise RuntimeError(freed_message(node))
+        for p in node.inputs:
+            if isinstance(p, Function):
+                if p in deps:
+                    deps[p] += 1
+                else:
+                    deps[p] = 1
+                    stack.append(p)
+    return deps
+
+
+def _call_backward(node, g):
+    if node._saved:
+        _check_versions(node)
+    results = type(node).backward(node, g)
+    if not isinstance(results, tuple):
+        results = (results,)
+    if len(results) != len(node.inputs):
+        raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients for "
+                        f"{len(node.inputs)} inputs")
+    if state.anomaly:
+        anomaly.check_backward(node, g, results)
+    return results
+
+
+def _check_versions(node):
+    name = type(node).__name__
+    if node._dirty:
+        raise RuntimeError(f"the output of {name} was modified in place after {name} saved it for "
+                           "backward; gradients would be wrong. Write y = y * 2 (a new tensor) "
+                           "instead of changing y.data")
+    for a, v in zip(node._args, node._versions):
+        if isinstance(a, Tensor) and a._version != v and any(a._data is s for s in node._saved):
+            label = f"'{a.name}'" if a.name else "a tensor"
+            raise RuntimeError(f"{label} of shape {a.shape}, saved by {name} for backward, was "
+                               f"modified in place (version {v} -> {a._version}) before backward; "
+                               "gradients would be wrong. Call backward before changing it, or "
+                               "build a new tensor instead of changing .data")
+
+
+def _deliver(leaf, g, upstream, capture):
+    if capture is None:
+        _accumulate(leaf, g, upstream)
+    elif leaf in capture:
+        capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
+
+
+def _accumulate(t, g, upstream):
+    """Add `g` into `t.grad`. A gradient that is (a view of) an array someone else holds is
+    copied first, so that changing one `.grad` can never change another array."""
+    if isinstance(g, Tensor):  # create_graph: the gradient is itself part of a graph
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    if t.grad is None:
+        if g is upstream or isinstance(g, np.ndarray) and (g.base is not None or not g.flags.writeable):
+            g = g.copy()
+        t.grad = Tensor._make(g)
+    else:
+        t.grad = Tensor._make(t.grad._data + g)
+
+
+def _release(node):
+    """Free what the node saved, and with it its hold on the rest of the graph."""
+    node._args = node._kwargs = None
+    if node._saved:
+        node._saved = None
+        node.inputs = ()
+
+
+from . import anomaly  # noqa: E402

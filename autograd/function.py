@@ -1,0 +1,106 @@
+"""autograd.Function: an op written like a textbook layer, forward and backward side by side.
+
+    class Sigmoid(Function):
+        @staticmethod
+        def forward(ctx, x):            # ndarrays in, ndarray out
+            y = 1.0 / (1.0 + np.exp(-x))
+            ctx.save_for_backward(y)
+            return y
+        @staticmethod
+        def backward(ctx, g):           # upstream gradient in, one gradient per input out
+            (y,) = ctx.saved_tensors
+            return g * (1.0 - y) * y
+
+`Sigmoid.apply(t)` runs `forward` on the arrays and, when an input requires grad, returns a
+Tensor whose node is the `ctx` itself: the node of the graph is the layer object of the textbook.
+"""
+import numpy as np
+
+from .tensor import Tensor, state
+
+
+class Function:
+    __slots__ = ("inputs", "needs_input_grad", "_args", "_kwargs", "_saved", "_out_index",
+                 "_versions", "_shape", "_dirty", "_retained", "_where")
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function needs a forward(ctx, *inputs) staticmethod")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError("a Function needs a backward(ctx, grad) staticmethod")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = object.__new__(cls)
+        ctx._saved = ()
+        ctx.needs_input_grad = needs = tuple(
+            [state.grad_enabled and isinstance(a, Tensor) and a._requires_grad for a in args])
+        arrays = [a._data if isinstance(a, Tensor) else np.asarray(a) if type(a) is list else a
+                  for a in args]
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except (ValueError, IndexError, TypeError) as e:
+            raise type(e)(f"{cls.__name__}: {e} (inputs: {describe(args)})") from e
+        if not isinstance(out, (np.ndarray, np.generic)):
+            out = np.asarray(out)
+        if state.anomaly:
+            anomaly.check_forward(ctx, args, out)
+        if True not in needs:
+            return Tensor._make(out)
+        ctx.inputs = tuple([(a._node or a) if n else None for a, n in zip(args, needs)])
+        ctx._args, ctx._kwargs, ctx._shape = args, kwargs, out.shape
+        ctx._dirty = ctx._retained = None
+        if ctx._saved:
+            ctx._out_index = next((i for i, s in enumerate(ctx._saved) if s is out), None)
+            ctx._versions = tuple([a._version if isinstance(a, Tensor) else 0 for a in args])
+        return Tensor._make(out, ctx)
+
+    def save_for_backward(self, *arrays):
+        """Keep what backward needs; released after backward unless retain_graph=True."""
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self):
+        """The saved arrays; under create_graph=True the Tensors they came from, so that the
+        backward formula is itself recorded and can be differentiated again."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(freed_message(self))
+        if not state.grad_enabled:
+            return saved
+        return tuple([self._as_tensor(i, a) for i, a in enumerate(saved)])
+
+    def _as_tensor(self, i, a):
+        for t in self._args:
+            if isinstance(t, Tensor) and t._data is a:
+                return t
+        if i == self._out_index:
+            return Tensor._make(a, self)  # the output itself: its gradient flows into this node
+        return a  # a constant of the forward pass (a mask, labels)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} node>"
+
+
+def describe(args):
+    """Shapes of an op's inputs, for error messages: 'Tensor (5, 3), ndarray (4, 4), 2.0'."""
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            out.append(f"Tensor{' ' + repr(a.name) if a.name else ''} of shape {a.shape}")
+        elif isinstance(a, np.ndarray):
+            out.append(f"ndarray of shape {a.shape}")
+        else:
+            out.append(repr(a) if len(repr(a)) < 40 else type(a).__name__)
+    return ", ".join(out)
+
+
+def freed_message(node):
+    return (f"trying to backward through the graph a second time: the values {type(node).__name__} "
+            "saved for backward were freed by the first backward. Pass retain_graph=True to the "
+            "first backward() if you need to call it twice.")
+
+
+from . import anomaly  # noqa: E402

@@ -1,0 +1,108 @@
+"""Finite differences: the textbook's numerical_gradient, and checks of backprop against it."""
+import numpy as np
+
+from .engine import grad as _grad
+from .tensor import Tensor, no_grad
+
+
+class GradcheckError(AssertionError):
+    """Backprop and finite differences disagree."""
+
+
+def numerical_gradient(f, x, h=1e-4):
+    """Central differences (f(x+h) - f(x-h)) / 2h for each element of the ndarray `x`, which
+    `f` reads in place; `x` is restored afterwards, even if `f` raises."""
+    x = x._data if isinstance(x, Tensor) else x
+    grad = np.zeros(np.shape(x), dtype=np.result_type(x, np.float64))
+    for idx in np.ndindex(*np.shape(x)):
+        tmp = x[idx]
+        try:
+            x[idx] = tmp + h
+            fxh1 = float(f(x))
+            x[idx] = tmp - h
+            fxh2 = float(f(x))
+        finally:
+            x[idx] = tmp
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+    return grad
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """Compare backprop with finite differences for every input that requires grad.
+
+    Outputs are projected on fixed random weights (one backward, two forwards per element).
+    Returns True or raises GradcheckError naming the input, the worst element and both values."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    for i in checked:
+        if inputs[i].dtype != np.float64:
+            raise TypeError(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64")
+    outs = _as_tuple(fn(*inputs))
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal(o.shape) for o in outs]
+
+    def projected(_):
+        with no_grad():
+            return sum(float((o._data * w).sum()) for o, w in zip(_as_tuple(fn(*inputs)), weights))
+
+    analytic = _grad([o for o in outs if o.requires_grad], [inputs[i] for i in checked],
+                     [w for o, w in zip(outs, weights) if o.requires_grad], allow_unused=True)
+    for i, a in zip(checked, analytic):
+        t = inputs[i]
+        a = np.zeros(t.shape) if a is None else np.asarray(a._data)
+        n = numerical_gradient(projected, t._data, eps)
+        excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+        if np.any(excess > 0):
+            idx = np.unravel_index(int(np.argmax(excess)), np.shape(n)) if np.ndim(n) else ()
+            raise GradcheckError(
+                f"gradcheck: the gradient of input {i} (shape {t.shape}) is wrong at index {idx}: "
+                f"backprop {a[idx]!r} vs numerical {n[idx]!r} (|diff| {abs(a[idx] - n[idx]):.3g} > "
+                f"atol {atol} + rtol {rtol} * |numerical|)")
+    return True
+
+
+def gradcheck_nodes(output, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """Check each recorded node's vjp on its own, at that node's own inputs (in float64), in
+    the order the graph was built. Call before backward (backward frees the inputs). Raises
+    GradcheckError naming the first op whose backward disagrees with finite differences."""
+    nodes = _forward_order(output._node)
+    for k, node in enumerate(nodes):
+        if node._args is None:
+            raise RuntimeError("gradcheck_nodes: the graph was already freed by backward; call it first")
+        cls, args, kwargs = type(node), node._args, node._kwargs
+        diff = getattr(cls, "differentiable", None) or (True,) * len(args)
+        slots = [i for i, a in enumerate(args) if node.needs_input_grad[i] and diff[i]]
+        values = [Tensor(np.array(a._data, dtype=np.float64), requires_grad=i in slots)
+                  if isinstance(a, Tensor) else a for i, a in enumerate(args)]
+
+        def op(*ts, values=values, slots=slots, cls=cls, kwargs=kwargs):
+            vals = list(values)
+            for i, t in zip(slots, ts):
+                vals[i] = t
+            return cls.apply(*vals, **kwargs)
+        try:
+            gradcheck(op, [values[i] for i in slots], eps, atol, rtol)
+        except GradcheckError as e:
+            where = getattr(node, "_where", None)
+            raise GradcheckError(f"gradcheck_nodes: the backward of {cls.__name__} (node {k + 1} of "
+                                 f"{len(nodes)}{', called at ' + where if where else ''}) is wrong: "
+                                 f"{e}") from None
+    return True
+
+
+def _forward_order(root):
+    """The nodes reachable from `root`, each after all the nodes it consumes."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif node is not None and node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.inputs if p is not None and not isinstance(p, Tensor))
+    return order
+
+
+def _as_tuple(out):
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)

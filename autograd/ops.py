@@ -1,0 +1,507 @@
+"""The op table: every built-in op, its forward and its vjp side by side.
+
+Each op is an `autograd.Function`. Its `backward` is the textbook layer's backward formula,
+written with operators and methods that ndarrays and Tensors share: a normal backward runs it on
+ndarrays; `create_graph=True` runs it on Tensors, so it is recorded and can be differentiated
+again. Gradients of broadcast inputs are summed back by the engine (`engine.sum_to_shape`), so no
+vjp here undoes broadcasting itself.
+
+The class attributes are the facts the property tests need: the values an op's inputs may take
+(`domain`), points to keep away from (`kinks`), whether inputs must be free of ties (`distinct`)
+and which inputs have a gradient (`differentiable`). `OPS` lists the table; `autograd.testing`
+builds inputs for each entry, and tests/test_ops.py checks every one against finite differences.
+"""
+import numpy as np
+
+from .function import Function
+from .tensor import Tensor
+
+OPS = {}
+
+
+class Op(Function):
+    domain = (-3.0, 3.0)   # the range test inputs are drawn from, for every input
+    kinks = ()             # points where the op is not differentiable
+    distinct = False       # ties (max, maximum) have no derivative: tests draw distinct values
+    differentiable = None  # per input: does it have a gradient? None: all do
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        OPS[cls.__name__] = cls
+
+
+# --- elementwise, two inputs (broadcasting) ----------------------------------------------------
+
+class Add(Op):
+    @staticmethod
+    def forward(ctx, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(ctx, g):                       # AddLayer: dx = dout * 1, dy = dout * 1
+        return g, g
+
+
+class Sub(Op):
+    @staticmethod
+    def forward(ctx, x, y):
+        return x - y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Op):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, g):                       # MulLayer: dx = dout * y, dy = dout * x
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        return (g * y if need_x else None), (g * x if need_y else None)
+
+
+class Div(Op):
+    domain = ((-3.0, 3.0), (0.5, 3.0))
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, g):                       # DivLayer: dx = dout / y, dy = dout * (-x / y**2)
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        return (g / y if need_x else None), (g * (-x / y ** 2) if need_y else None)
+
+
+class Pow(Op):
+    domain = ((0.5, 2.0), (-2.0, 2.0))
+
+    @staticmethod
+    def forward(ctx, x, b):
+        y = x ** b
+        ctx.save_for_backward(x, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):                       # d(x^b)/dx = b x^(b-1), d(x^b)/db = x^b log x
+        x, b, y = ctx.saved_tensors
+        need_x, need_b = ctx.needs_input_grad
+        return (g * b * x ** (b - 1) if need_x else None), (g * y * _log(x) if need_b else None)
+
+
+class Maximum(Op):
+    distinct = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        out = np.maximum(x, y)
+        ctx.save_for_backward(((x > y) + 0.5 * (x == y)).astype(out.dtype, copy=False))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):                       # the larger input takes g; a tie shares it
+        (share,) = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        return (g * share if need_x else None), (g * (1 - share) if need_y else None)
+
+
+class Where(Op):
+    differentiable = (False, True, True)
+
+    @staticmethod
+    def forward(ctx, cond, x, y):
+        if np.asarray(cond).dtype != bool:
+            raise TypeError(f"the condition must be a boolean array, got dtype {np.asarray(cond).dtype}")
+        ctx.save_for_backward(cond)
+        return np.where(cond, x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
+        return None, g * cond, g * ~cond
+
+
+# --- elementwise, one input --------------------------------------------------------------------
+
+class Neg(Op):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Op):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+class Log(Op):
+    domain = (0.1, 3.0)
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(Op):
+    domain = (0.1, 3.0)
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g / (2 * y)
+
+
+class Tanh(Op):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):                       # tanh layer: dx = dout * (1 - y^2)
+        (y,) = ctx.saved_tensors
+        return g * (1.0 - y ** 2)
+
+
+class Sigmoid(Op):
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):        # exp(-x) = inf for x < -709 gives y = 0, as it should
+            y = 1 / (1 + np.exp(-x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):                       # Sigmoid layer: dx = dout * (1 - y) * y
+        (y,) = ctx.saved_tensors
+        return g * (1.0 - y) * y
+
+
+class ReLU(Op):
+    kinks = (0.0,)
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):                       # Relu layer: dout where x > 0, else 0 (0 at x = 0)
+        (y,) = ctx.saved_tensors
+        return g * (y > 0)
+
+
+# --- matrix product ----------------------------------------------------------------------------
+
+class MatMul(Op):
+    @staticmethod
+    def forward(ctx, x, W):
+        if np.ndim(x) == 0 or np.ndim(W) == 0:
+            raise ValueError("matmul needs operands with at least one dimension")
+        ctx.save_for_backward(x, W)
+        return np.matmul(x, W)
+
+    @staticmethod
+    def backward(ctx, g):                       # MatMul layer: dx = dout W^T, dW = x^T dout
+        x, W = ctx.saved_tensors
+        need_x, need_W = ctx.needs_input_grad
+        if x.ndim > 1 and W.ndim > 1:
+            return (g @ _mT(W) if need_x else None), (_mT(x) @ g if need_W else None)
+        # np.matmul reads a 1-D x as a row and a 1-D W as a column and drops that axis from the
+        # result: put the axes back, apply the same formulas, then drop them from the gradients
+        X = x.reshape(1, -1) if x.ndim == 1 else x
+        Wc = W.reshape(-1, 1) if W.ndim == 1 else W
+        g = g.reshape(np.broadcast_shapes(X.shape[:-2], Wc.shape[:-2]) + (X.shape[-2], Wc.shape[-1]))
+        gx = g @ _mT(Wc) if need_x else None
+        gW = _mT(X) @ g if need_W else None
+        if x.ndim == 1 and gx is not None:
+            gx = gx[..., 0, :]
+        if W.ndim == 1 and gW is not None:
+            gW = gW[..., 0]
+        return gx, gW
+
+
+def _mT(a):
+    """Swap the last two axes (a batch of transposed matrices)."""
+    return a.T if a.ndim == 2 else a.transpose(*range(a.ndim - 2), a.ndim - 1, a.ndim - 2)
+
+
+# --- reductions --------------------------------------------------------------------------------
+
+def _kept_shape(shape, axis):
+    """The shape of a reduction over `axis` with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in ((axis,) if np.ndim(axis) == 0 else axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Op):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        y = np.sum(x, axis=axis, keepdims=keepdims)
+        ctx.shape, ctx.kept = np.shape(x), _kept_shape(np.shape(x), axis)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):                       # every summed element gets g (db = sum(dout))
+        return _broadcast_to(g.reshape(ctx.kept), ctx.shape)
+
+
+class Mean(Op):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        y = np.mean(x, axis=axis, keepdims=keepdims)
+        ctx.shape, ctx.kept = np.shape(x), _kept_shape(np.shape(x), axis)
+        ctx.n = np.size(x) // max(np.size(y), 1)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return _broadcast_to(g.reshape(ctx.kept) / ctx.n, ctx.shape)
+
+
+class Max(Op):
+    distinct = True
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        y = np.max(x, axis=axis, keepdims=True)
+        ties = x == y
+        ctx.save_for_backward(np.divide(ties, ties.sum(axis=axis, keepdims=True), dtype=y.dtype))
+        ctx.kept = y.shape
+        return y if keepdims else y.reshape(np.shape(np.max(x, axis=axis)) if axis is not None else ())
+
+    @staticmethod
+    def backward(ctx, g):                       # the maximum takes g; tied maxima share it equally
+        (share,) = ctx.saved_tensors
+        return g.reshape(ctx.kept) * share
+
+
+# --- shapes and indexing -----------------------------------------------------------------------
+
+class Reshape(Op):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = np.shape(x)
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape)
+
+
+class Transpose(Op):
+    @staticmethod
+    def forward(ctx, x, axes=None):
+        ctx.axes = axes
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.transpose() if ctx.axes is None else g.transpose(*np.argsort(ctx.axes).tolist())
+
+
+class BroadcastTo(Op):
+    @staticmethod
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):                       # the engine sums g back to the input's shape
+        return g
+
+
+class GetItem(Op):
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.index = np.shape(x), index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, g):                       # repeated indices add up
+        return _scatter_add(g, index=ctx.index, shape=ctx.shape)
+
+
+class ScatterAdd(Op):
+    """The vjp of x[index]: a zero array of `shape` with g added at `index`."""
+
+    @staticmethod
+    def forward(ctx, g, index, shape):
+        ctx.index = index
+        return _scatter_array(g, index, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.index]
+
+
+def _axis_slices(axis, item):
+    return (slice(None),) * axis + (item,)
+
+
+class Concatenate(Op):
+    @staticmethod
+    def forward(ctx, *xs, axis=0):
+        y = np.concatenate(xs, axis=axis)
+        ctx.axis = axis % y.ndim
+        ctx.bounds = np.cumsum([0] + [np.shape(x)[ctx.axis] for x in xs]).tolist()
+        return y
+
+    @staticmethod
+    def backward(ctx, g):                       # each input gets its slice of g
+        b = ctx.bounds
+        return tuple(g[_axis_slices(ctx.axis, slice(b[i], b[i + 1]))] for i in range(len(b) - 1))
+
+
+class Stack(Op):
+    @staticmethod
+    def forward(ctx, *xs, axis=0):
+        y = np.stack(xs, axis=axis)
+        ctx.axis, ctx.n = axis % y.ndim, len(xs)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(g[_axis_slices(ctx.axis, i)] for i in range(ctx.n))
+
+
+# --- softmax and the loss ----------------------------------------------------------------------
+
+def softmax_array(x, axis=-1):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))  # shifting by the max avoids overflow
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+class Softmax(Op):
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        y = softmax_array(x, axis)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return y * (g - (g * y).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Op):
+    @staticmethod
+    def forward(ctx, x, axis=-1):
+        z = x - np.max(x, axis=axis, keepdims=True)
+        y = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g - _exp(y) * g.sum(axis=ctx.axis, keepdims=True)
+
+
+class CrossEntropy(Op):
+    """Softmax and cross-entropy error in one op, as the textbook's SoftmaxWithLoss.
+
+    Mean over the batch; `t` holds class indices, or one-hot rows / probabilities."""
+    differentiable = (True, False)
+
+    @staticmethod
+    def forward(ctx, x, t):
+        if np.ndim(x) not in (1, 2):
+            raise ValueError(f"cross_entropy expects logits of shape (N, C) or (C,), got {np.shape(x)}")
+        x2 = x.reshape(1, -1) if x.ndim == 1 else x
+        t = _targets(t, x2.shape, x.dtype)
+        z = x2 - x2.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(axis=1, keepdims=True)
+        p = e / s
+        # log of the softmax itself, so the loss agrees to the last digit with softmax-then-log;
+        # log-sum-exp where the softmax underflows to 0 (huge logits)
+        logp = np.log(p, out=z - np.log(s), where=p >= np.finfo(p.dtype).tiny)
+        ctx.save_for_backward(x, p.reshape(x.shape), t.reshape(x.shape))
+        return -(t * logp).sum() / len(x2)
+
+    @staticmethod
+    def backward(ctx, g):                       # SoftmaxWithLoss: dx = (y - t) / batch_size
+        x, p, t = ctx.saved_tensors
+        if isinstance(x, Tensor):
+            p = _softmax(x)                     # p as a function of x: differentiable again
+        return (p - t) * (g / (len(x) if x.ndim == 2 else 1)), None
+
+
+def _targets(t, shape, dtype):
+    """Class indices or one-hot/probability rows -> rows of probabilities, checked."""
+    n, c = shape
+    t = np.asarray(t)
+    if t.shape == shape or (n == 1 and t.shape == (c,)):
+        return t.reshape(shape).astype(dtype, copy=False)
+    if t.shape not in ((n,), ()) or (t.shape == () and n != 1):
+        raise ValueError(f"cross_entropy: targets of shape {t.shape} do not match logits of shape "
+                         f"{shape}; give {n} class indices, shape ({n},), or one-hot rows, shape {shape}")
+    labels = t.reshape(n)
+    if labels.dtype.kind not in "iu":
+        if labels.dtype.kind != "f" or np.any(labels != np.round(labels)):
+            raise TypeError(f"cross_entropy: class labels must be integers, got dtype {labels.dtype}")
+        labels = labels.astype(np.int64)
+    bad = np.flatnonzero((labels < 0) | (labels >= c))
+    if bad.size:
+        raise ValueError(f"cross_entropy: label {labels[bad[0]]} at position {bad[0]} is out of range "
+                         f"for {c} classes (labels must be integers in [0, {c}))")
+    onehot = np.zeros(shape, dtype)
+    onehot[np.arange(n), labels] = 1
+    return onehot
+
+
+# --- what the vjps call besides operators: arrays in a normal backward, Tensors under create_graph
+
+def _either(op, array_fn):
+    return lambda a, **kw: op.apply(a, **kw) if isinstance(a, Tensor) else array_fn(a, **kw)
+
+
+def _scatter_array(g, index, shape):
+    out = np.zeros(shape, dtype=np.result_type(g))
+    np.add.at(out, index, g)
+    return out
+
+
+_exp = _either(Exp, np.exp)
+_log = _either(Log, np.log)
+_softmax = _either(Softmax, softmax_array)
+_broadcast_to = _either(BroadcastTo, np.broadcast_to)
+_scatter_add = _either(ScatterAdd, _scatter_array)

@@ -1,0 +1,246 @@
+"""The Tensor: an ndarray plus the node of the graph that produced it."""
+import functools
+import threading
+
+import numpy as np
+
+
+class _State(threading.local):
+    """Per-thread switches: recording on/off, anomaly checks on/off."""
+    grad_enabled = True
+    anomaly = False
+
+
+state = _State()
+
+
+class set_grad_enabled:
+    """Context manager (or decorator) that turns graph recording on or off in this thread."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self.prev = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __exit__(self, *exc):
+        state.grad_enabled = self.prev
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """`with no_grad():` runs ops without recording a graph (evaluation, parameter updates)."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """`with enable_grad():` records again inside a no_grad block."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+def is_grad_enabled():
+    return state.grad_enabled
+
+
+def as_float_array(data, what="Tensor data"):
+    """Numbers, lists, int and bool arrays become float64; float arrays are kept as they are."""
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind == "f":
+        return data
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"{what} must be a number, a list or an ndarray of numbers: {e}") from None
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64)
+    if arr.dtype.kind != "f":
+        raise TypeError(f"{what} must be real numbers (Tensors hold floating data and can require "
+                        f"grad); got dtype {arr.dtype}")
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it when it requires grad.
+
+    `data` is a float ndarray; `grad` is a Tensor filled in by `backward()`; `grad_fn` is the
+    node (an `autograd.Function`) that made this tensor, None for leaves.
+    """
+    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "__weakref__")
+    __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__ instead of looping
+
+    def __init__(self, data, requires_grad=False, name=None):
+        self._data = as_float_array(data._data if isinstance(data, Tensor) else data)
+        self.grad = None
+        self._requires_grad = bool(requires_grad)
+        self._node = None
+        self.name = name
+        self._version = 0
+
+    @classmethod
+    def _make(cls, data, node=None):
+        """An op's result: no conversion, no copy."""
+        t = object.__new__(cls)
+        t._data = data
+        t.grad = None
+        t._requires_grad = node is not None
+        t._node = node
+        t.name = None
+        t._version = 0
+        return t
+
+    # --- the array -------------------------------------------------------------------------
+    @property
+    def data(self):
+        return np.asarray(self._data)
+
+    @data.setter
+    def data(self, value):
+        # In-place updates (`t.data -= lr * g`) come through here too; the version lets
+        # backward notice that a value it saved has changed since.
+        value = value._data if isinstance(value, Tensor) else as_float_array(value)
+        node = self._node
+        if node is not None and node._saved and any(self._data is s for s in node._saved):
+            node._dirty = True
+        self._data = value
+        self._version += 1
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        if self._node is not None and not flag:
+            raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use .detach()")
+        self._requires_grad = bool(flag)
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: self._data.ndim)
+    size = property(lambda self: self._data.size)
+    dtype = property(lambda self: self._data.dtype)
+    T = property(lambda self: self.transpose())
+
+    def item(self):
+        if self._data.size != 1:
+            raise ValueError(f"item() needs a one-element tensor; this one has shape {self.shape}")
+        return self._data.item()
+
+    def numpy(self):
+        return self.data
+
+    def detach(self):
+        """The same data, cut from the graph."""
+        return Tensor._make(self._data)
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
+        if self._node is not None:
+            self._node._retained = _weakref(self)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._data, dtype=dtype)
+        return a.copy() if copy else a
+
+    def __float__(self):
+        return float(self.item())
+
+    def __repr__(self):
+        body = np.array2string(np.asarray(self._data), separator=", ", prefix="Tensor(")
+        extra = "" if self._data.dtype == np.float64 else f", dtype={self._data.dtype}"
+        if self._node is not None:
+            extra += f", grad_fn={type(self._node).__name__}"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        if self.name is not None:
+            extra += f", name={self.name!r}"
+        return f"Tensor({body}{extra})"
+
+    # --- graph -----------------------------------------------------------------------------
+    def backward(self, grad=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see autograd.engine)."""
+        engine.backward([self], None if grad is None else [grad], retain_graph, create_graph)
+
+    # --- operators (the op table lives in autograd.ops) -------------------------------------
+    def __add__(self, other): return ops.Add.apply(self, other)
+    def __radd__(self, other): return ops.Add.apply(other, self)
+    def __sub__(self, other): return ops.Sub.apply(self, other)
+    def __rsub__(self, other): return ops.Sub.apply(other, self)
+    def __mul__(self, other): return ops.Mul.apply(self, other)
+    def __rmul__(self, other): return ops.Mul.apply(other, self)
+    def __truediv__(self, other): return ops.Div.apply(self, other)
+    def __rtruediv__(self, other): return ops.Div.apply(other, self)
+    def __pow__(self, other): return ops.Pow.apply(self, other)
+    def __rpow__(self, other): return ops.Pow.apply(other, self)
+    def __matmul__(self, other): return ops.MatMul.apply(self, other)
+    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
+    def __neg__(self): return ops.Neg.apply(self)
+    def __pos__(self): return self
+
+    # Comparisons give plain boolean masks: they have no gradient.
+    def __gt__(self, other): return self._data > _raw(other)
+    def __ge__(self, other): return self._data >= _raw(other)
+    def __lt__(self, other): return self._data < _raw(other)
+    def __le__(self, other): return self._data <= _raw(other)
+
+    def __getitem__(self, index):
+        return ops.GetItem.apply(self, index=_raw_index(index))
+
+    def sum(self, axis=None, keepdims=False): return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+    def exp(self): return ops.Exp.apply(self)
+    def log(self): return ops.Log.apply(self)
+    def sqrt(self): return ops.Sqrt.apply(self)
+    def tanh(self): return ops.Tanh.apply(self)
+    def sigmoid(self): return ops.Sigmoid.apply(self)
+    def relu(self): return ops.ReLU.apply(self)
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return ops.Reshape.apply(self, shape=tuple(shape))
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = axes[0]
+        return ops.Transpose.apply(self, axes=tuple(axes) or None)
+
+
+def _raw(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _raw_index(index):
+    if isinstance(index, tuple):
+        return tuple(_raw(i) for i in index)
+    return _raw(index)
+
+
+from weakref import ref as _weakref  # noqa: E402
+
+from . import engine, ops  # noqa: E402  (they need Tensor defined first)
