@@ -2,7 +2,7 @@
 import numpy as np
 
 from .engine import grad as _grad
-from .tensor import Tensor, no_grad
+from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):
@@ -41,9 +41,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     rng = np.random.default_rng(0)
     weights = [rng.standard_normal(o.shape) for o in outs]
 
-    def projected(_):
-        with no_grad():
-            return sum(float((o._data * w).sum()) for o, w in zip(_as_tuple(fn(*inputs)), weights))
+    def projected(_):  # recorded like any call: fn may itself differentiate (create_graph)
+        return sum(float((o._data * w).sum()) for o, w in zip(_as_tuple(fn(*inputs)), weights))
 
     analytic = _grad([o for o in outs if o.requires_grad], [inputs[i] for i in checked],
                      [w for o, w in zip(outs, weights) if o.requires_grad], allow_unused=True)

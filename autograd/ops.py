@@ -278,7 +278,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, g):                       # every summed element gets g (db = sum(dout))
-        return _broadcast_to(g.reshape(ctx.kept), ctx.shape)
+        return _broadcast_to(g.reshape(ctx.kept), shape=ctx.shape)
 
 
 class Mean(Op):
@@ -291,7 +291,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return _broadcast_to(g.reshape(ctx.kept) / ctx.n, ctx.shape)
+        return _broadcast_to(g.reshape(ctx.kept) / ctx.n, shape=ctx.shape)
 
 
 class Max(Op):
