@@ -11,13 +11,13 @@ from .tensor import Tensor, as_float_array, set_grad_enabled, state
 
 def sum_to_shape(g, shape):
     """The one place where broadcasting is undone: sum `g` down to `shape`."""
-    if g.shape == shape:
-        return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
+    return g
 
 
 def backward(outputs, grads=None, retain_graph=None, create_graph=False):
@@ -84,32 +84,49 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
             pending[t._node] = pending[t._node] + g if t._node in pending else g
     deps = _count_consumers(list(pending))
     ready = [n for n in pending if deps[n] == 0]
+    anomaly_on = state.anomaly
     with set_grad_enabled(create_graph):
         for t, g in leaves:
-            _deliver(t, g, None, capture)
+            _deliver(t, g, g, capture)
         while ready:
             node = ready.pop()
             g = pending.pop(node)
             if node._retained is not None:
-                kept = node._retained()
-                if kept is not None:
-                    _accumulate(kept, g, None)
+                _retain(node, g)
             if capture is not None and node in capture:
                 capture[node] = g
-            results = _call_backward(node, g)
-            for parent, gi, need in zip(node.inputs, results, node.needs_input_grad):
-                if gi is None or not need:
+            if node._saved and (node._dirty or node._versions):
+                _check_versions(node)
+            results = type(node).backward(node, g)
+            if type(results) is not tuple:
+                results = (results,)
+            if len(results) != len(node.inputs):
+                raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients "
+                                f"for {len(node.inputs)} inputs")
+            if anomaly_on:
+                anomaly.check_backward(node, g, results)
+            for parent, gi in zip(node.inputs, results):
+                if gi is None or parent is None:
                     continue
                 if isinstance(parent, Tensor):
-                    _deliver(parent, sum_to_shape(gi, parent._data.shape), g, capture)
+                    if gi.shape != parent._data.shape:
+                        gi = sum_to_shape(gi, parent._data.shape)
+                    _deliver(parent, gi, g, capture)
                     continue
-                gi = sum_to_shape(gi, parent._shape)
-                pending[parent] = pending[parent] + gi if parent in pending else gi
+                if gi.shape != parent._shape:
+                    gi = sum_to_shape(gi, parent._shape)
+                if parent in pending:
+                    pending[parent] = pending[parent] + gi
+                else:
+                    pending[parent] = gi
                 deps[parent] -= 1
-                if deps[parent] == 0:
+                if not deps[parent]:
                     ready.append(parent)
-            if not retain_graph:
-                _release(node)
+            if not retain_graph:  # free what the node saved, and its hold on the graph
+                node._args = node._kwargs = None
+                if node._saved:
+                    node._saved = None
+                    node.inputs = ()
 
 
 def _count_consumers(roots):
@@ -129,33 +146,25 @@ def _count_consumers(roots):
     return deps
 
 
-def _call_backward(node, g):
-    if node._saved:
-        _check_versions(node)
-    results = type(node).backward(node, g)
-    if not isinstance(results, tuple):
-        results = (results,)
-    if len(results) != len(node.inputs):
-        raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients for "
-                        f"{len(node.inputs)} inputs")
-    if state.anomaly:
-        anomaly.check_backward(node, g, results)
-    return results
-
-
 def _check_versions(node):
     name = type(node).__name__
     if node._dirty:
         raise RuntimeError(f"the output of {name} was modified in place after {name} saved it for "
                            "backward; gradients would be wrong. Write y = y * 2 (a new tensor) "
                            "instead of changing y.data")
-    for a, v in zip(node._args, node._versions):
+    for a, v in zip(node._args or (), node._versions):
         if isinstance(a, Tensor) and a._version != v and any(a._data is s for s in node._saved):
             label = f"'{a.name}'" if a.name else "a tensor"
             raise RuntimeError(f"{label} of shape {a.shape}, saved by {name} for backward, was "
                                f"modified in place (version {v} -> {a._version}) before backward; "
                                "gradients would be wrong. Call backward before changing it, or "
                                "build a new tensor instead of changing .data")
+
+
+def _retain(node, g):
+    kept = node._retained()
+    if kept is not None:
+        _accumulate(kept, g, g)
 
 
 def _deliver(leaf, g, upstream, capture):
@@ -179,14 +188,6 @@ def _accumulate(t, g, upstream):
         t.grad = Tensor._make(g)
     else:
         t.grad = Tensor._make(t.grad._data + g)
-
-
-def _release(node):
-    """Free what the node saved, and with it its hold on the rest of the graph."""
-    node._args = node._kwargs = None
-    if node._saved:
-        node._saved = None
-        node.inputs = ()
 
 
 from . import anomaly  # noqa: E402

@@ -16,12 +16,17 @@ Tensor whose node is the `ctx` itself: the node of the graph is the layer object
 """
 import numpy as np
 
-from .tensor import Tensor, state
+from .tensor import Tensor, as_float_array, state
+
+_new = object.__new__
+_make = Tensor._make
+_ARRAY_TYPES = {np.ndarray, np.float64, np.float32}
 
 
 class Function:
-    __slots__ = ("inputs", "needs_input_grad", "_args", "_kwargs", "_saved", "_out_index",
-                 "_versions", "_shape", "_dirty", "_retained", "_where")
+    __slots__ = ("inputs", "needs_input_grad", "_args", "_kwargs", "_saved", "_versions", "_shape")
+    # rarely set, so class-level defaults rather than a store per node
+    _dirty = _retained = _where = _out_index = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -33,29 +38,38 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = object.__new__(cls)
+        ctx = _new(cls)
         ctx._saved = ()
-        ctx.needs_input_grad = needs = tuple(
-            [state.grad_enabled and isinstance(a, Tensor) and a._requires_grad for a in args])
-        arrays = [a._data if isinstance(a, Tensor) else np.asarray(a) if type(a) is list else a
-                  for a in args]
+        arrays, needs, record = [], [], False
+        enabled = state.grad_enabled
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                need = enabled and a._requires_grad
+                record = record or need
+            else:
+                arrays.append(np.asarray(a) if type(a) is list else a)
+                need = False
+            needs.append(need)
+        ctx.needs_input_grad = needs
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             raise type(e)(f"{cls.__name__}: {e} (inputs: {describe(args)})") from e
-        if not isinstance(out, (np.ndarray, np.generic)):
-            out = np.asarray(out)
+        if type(out) not in _ARRAY_TYPES and (not isinstance(out, (np.ndarray, np.generic)) or out.dtype.kind != "f"):
+            out = as_float_array(out, f"the result of {cls.__name__}")
         if state.anomaly:
             anomaly.check_forward(ctx, args, out)
-        if True not in needs:
-            return Tensor._make(out)
-        ctx.inputs = tuple([(a._node or a) if n else None for a, n in zip(args, needs)])
+        if not record:
+            return _make(out, None)
+        ctx.inputs = [(a._node or a) if n else None for a, n in zip(args, needs)]
         ctx._args, ctx._kwargs, ctx._shape = args, kwargs, out.shape
-        ctx._dirty = ctx._retained = None
         if ctx._saved:
-            ctx._out_index = next((i for i, s in enumerate(ctx._saved) if s is out), None)
-            ctx._versions = tuple([a._version if isinstance(a, Tensor) else 0 for a in args])
-        return Tensor._make(out, ctx)
+            ctx._versions = [a._version if isinstance(a, Tensor) else 0 for a in args]
+            for i, s in enumerate(ctx._saved):
+                if s is out:
+                    ctx._out_index = i
+        return _make(out, ctx)
 
     def save_for_backward(self, *arrays):
         """Keep what backward needs; released after backward unless retain_graph=True."""

@@ -3,7 +3,7 @@ numbers; the result is a Tensor. Forward and vjp of each op live in autograd/ops
 from . import ops
 from .tensor import Tensor, _raw, _raw_index
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "maximum", "where", "exp", "log",
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "affine", "maximum", "where", "exp", "log",
            "sqrt", "tanh", "sigmoid", "relu", "sum", "mean", "max", "reshape", "transpose",
            "broadcast_to", "getitem", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy"]
 
@@ -19,6 +19,7 @@ def mul(x, y): return ops.Mul.apply(_tensor(x), y)
 def div(x, y): return ops.Div.apply(_tensor(x), y)
 def pow(x, y): return ops.Pow.apply(_tensor(x), y)
 def matmul(x, y): return ops.MatMul.apply(_tensor(x), y)
+def affine(x, W, b): return ops.Affine.apply(x, W, b)
 def maximum(x, y): return ops.Maximum.apply(_tensor(x), y)
 def where(cond, x, y): return ops.Where.apply(_raw(cond), _tensor(x), y)
 def neg(x): return ops.Neg.apply(_tensor(x))

@@ -259,6 +259,23 @@ def _mT(a):
     return a.T if a.ndim == 2 else a.transpose(*range(a.ndim - 2), a.ndim - 1, a.ndim - 2)
 
 
+class Affine(Op):
+    """x W + b in one op, as the textbook's Affine layer: x (N, in), W (in, out), b (out,)."""
+
+    @staticmethod
+    def forward(ctx, x, W, b):
+        if np.ndim(x) != 2 or np.ndim(W) != 2:
+            raise ValueError("affine expects x of shape (N, in) and W of shape (in, out)")
+        ctx.save_for_backward(x, W)
+        return x @ W + b
+
+    @staticmethod
+    def backward(ctx, g):                       # Affine layer: dx = dout W^T, dW = x^T dout,
+        x, W = ctx.saved_tensors                # db = sum(dout, axis=0): the engine sums g to b's shape
+        need_x, need_W, need_b = ctx.needs_input_grad
+        return (g @ W.T if need_x else None), (x.T @ g if need_W else None), (g if need_b else None)
+
+
 # --- reductions --------------------------------------------------------------------------------
 
 def _kept_shape(shape, axis):
@@ -446,16 +463,17 @@ class CrossEntropy(Op):
         if np.ndim(x) not in (1, 2):
             raise ValueError(f"cross_entropy expects logits of shape (N, C) or (C,), got {np.shape(x)}")
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
-        t = _targets(t, x2.shape, x.dtype)
+        n = len(x2)
+        labels, t = _targets(t, x2.shape, x.dtype)
         z = x2 - x2.max(axis=1, keepdims=True)
         e = np.exp(z)
         s = e.sum(axis=1, keepdims=True)
         p = e / s
-        # log of the softmax itself, so the loss agrees to the last digit with softmax-then-log;
-        # log-sum-exp where the softmax underflows to 0 (huge logits)
-        logp = np.log(p, out=z - np.log(s), where=p >= np.finfo(p.dtype).tiny)
         ctx.save_for_backward(x, p.reshape(x.shape), t.reshape(x.shape))
-        return -(t * logp).sum() / len(x2)
+        if labels is None:
+            return -(t * _log_p(p, z, s)).sum() / n
+        rows = np.arange(n)
+        return -_log_p(p[rows, labels], z[rows, labels], s[:, 0]).sum() / n
 
     @staticmethod
     def backward(ctx, g):                       # SoftmaxWithLoss: dx = (y - t) / batch_size
@@ -465,12 +483,21 @@ class CrossEntropy(Op):
         return (p - t) * (g / (len(x) if x.ndim == 2 else 1)), None
 
 
+def _log_p(p, z, s):
+    """log of the softmax p = exp(z) / s, to the last digit as softmax-then-log; where p
+    underflows to 0 (huge logits) the log-sum-exp form z - log(s) takes over."""
+    tiny = np.finfo(p.dtype).tiny
+    if p.min() >= tiny:
+        return np.log(p)
+    return np.log(p, out=z - np.log(s), where=p >= tiny)
+
+
 def _targets(t, shape, dtype):
-    """Class indices or one-hot/probability rows -> rows of probabilities, checked."""
+    """(labels or None, rows of probabilities): class indices become one-hot rows; checked."""
     n, c = shape
     t = np.asarray(t)
     if t.shape == shape or (n == 1 and t.shape == (c,)):
-        return t.reshape(shape).astype(dtype, copy=False)
+        return None, t.reshape(shape).astype(dtype, copy=False)
     if t.shape not in ((n,), ()) or (t.shape == () and n != 1):
         raise ValueError(f"cross_entropy: targets of shape {t.shape} do not match logits of shape "
                          f"{shape}; give {n} class indices, shape ({n},), or one-hot rows, shape {shape}")
@@ -479,13 +506,13 @@ def _targets(t, shape, dtype):
         if labels.dtype.kind != "f" or np.any(labels != np.round(labels)):
             raise TypeError(f"cross_entropy: class labels must be integers, got dtype {labels.dtype}")
         labels = labels.astype(np.int64)
-    bad = np.flatnonzero((labels < 0) | (labels >= c))
-    if bad.size:
-        raise ValueError(f"cross_entropy: label {labels[bad[0]]} at position {bad[0]} is out of range "
+    if labels.min() < 0 or labels.max() >= c:
+        bad = np.flatnonzero((labels < 0) | (labels >= c))[0]
+        raise ValueError(f"cross_entropy: label {labels[bad]} at position {bad} is out of range "
                          f"for {c} classes (labels must be integers in [0, {c}))")
     onehot = np.zeros(shape, dtype)
     onehot[np.arange(n), labels] = 1
-    return onehot
+    return labels, onehot
 
 
 # --- what the vjps call besides operators: arrays in a normal backward, Tensors under create_graph

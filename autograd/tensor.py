@@ -152,6 +152,15 @@ class Tensor:
         """The same data, cut from the graph."""
         return Tensor._make(self._data)
 
+    def copy_(self, src):
+        """Write `src` into this tensor's own array (same shape), keeping every alias to it."""
+        src = np.asarray(_raw(src))
+        if src.shape != self.shape:
+            raise ValueError(f"copy_: source of shape {src.shape} does not match tensor of shape {self.shape}")
+        self.data[...] = src
+        self.data = self._data  # through the setter: counts as an in-place change
+        return self
+
     def retain_grad(self):
         """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
         if self._node is not None:

@@ -109,6 +109,13 @@ def _matmul(draw, op):
 
 
 @st.composite
+def _affine(draw, op):
+    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
+    b_shape = draw(st.sampled_from([(m,), (1, m), (), (1,)]))
+    return _arrays_for(draw, op, [(n, k), (k, m), b_shape]), {}
+
+
+@st.composite
 def _axis(draw, ndim):
     """None, an int (maybe negative) or a tuple of distinct axes."""
     if ndim == 0:
@@ -221,7 +228,7 @@ def _cross_entropy(draw, op):
 ARGUMENTS = {
     "Add": _binary, "Sub": _binary, "Mul": _binary, "Div": _binary, "Pow": _binary,
     "Maximum": _binary, "Where": _where, "Neg": _unary, "Exp": _unary, "Log": _unary,
-    "Sqrt": _unary, "Tanh": _unary, "Sigmoid": _unary, "ReLU": _unary, "MatMul": _matmul,
+    "Sqrt": _unary, "Tanh": _unary, "Sigmoid": _unary, "ReLU": _unary, "MatMul": _matmul, "Affine": _affine,
     "Sum": _reduction, "Mean": _reduction, "Max": _reduction, "Reshape": _reshape,
     "Transpose": _transpose, "BroadcastTo": _broadcast_to, "GetItem": _getitem,
     "ScatterAdd": _scatter_add, "Concatenate": _concatenate, "Stack": _stack,

@@ -1,0 +1,116 @@
+"""nn.Module, nn.Parameter and nn.Sequential: parameters found by walking attributes, as PyTorch."""
+import io
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from autograd import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module owns and an optimizer updates: requires grad by default."""
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True, name=None):
+        super().__init__(data, requires_grad=requires_grad, name=name)
+
+
+class Module:
+    """Base class of layers and models: `forward` does the work, calling the module runs it."""
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def named_parameters(self, prefix=""):
+        """(name, Parameter) pairs, in attribute order, submodules and dicts of them included."""
+        for name, value in vars(self).items():
+            if isinstance(value, Parameter):
+                yield prefix + name, value
+            elif isinstance(value, Module):
+                yield from value.named_parameters(f"{prefix}{name}.")
+            elif isinstance(value, dict):
+                for key, sub in value.items():
+                    if isinstance(sub, Module):
+                        yield from sub.named_parameters(f"{prefix}{name}.{key}.")
+
+    def parameters(self):
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = None
+
+    def state_dict(self):
+        """Parameter name -> a copy of its array."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state):
+        """Copy arrays into the parameters in place (aliases such as TwoLayerNet.params stay valid).
+        Checks everything before changing anything: a missing, extra or misshapen entry is an error."""
+        own = dict(self.named_parameters())
+        missing = sorted(set(own) - set(state))
+        extra = sorted(set(state) - set(own))
+        if missing or extra:
+            raise KeyError(f"load_state_dict: {type(self).__name__} state does not match: "
+                           f"missing {missing}, unexpected {extra}")
+        for name, p in own.items():
+            if np.shape(state[name]) != p.shape:
+                raise ValueError(f"load_state_dict: parameter '{name}' has shape {p.shape}, "
+                                 f"the state has {np.shape(state[name])}")
+        for name, p in own.items():
+            p.copy_(state[name])
+
+    def save(self, path):
+        """Write the state dict to an .npz file atomically: a failure leaves the old file intact."""
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **self.state_dict())
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+    def load(self, path):
+        """Read an .npz written by save() into this module."""
+        path = os.fspath(path)
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+            with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+                state = {k: npz[k] for k in npz.files}
+        except FileNotFoundError:
+            raise FileNotFoundError(f"load: no such file: {path}") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
+            raise ValueError(f"load: {path} is not a readable .npz state file ({e})") from None
+        self.load_state_dict(state)
+        return self
+
+
+class Sequential(Module):
+    """Modules applied one after the other; their parameters are named "0.W", "2.b", ..."""
+
+    def __init__(self, *modules):
+        for i, m in enumerate(modules):
+            setattr(self, str(i), m)
+
+    def __iter__(self):
+        return iter(vars(self).values())
+
+    def __len__(self):
+        return len(vars(self))
+
+    def __getitem__(self, i):
+        return list(vars(self).values())[i]
+
+    def forward(self, x):
+        for m in vars(self).values():
+            x = m(x)
+        return x
