@@ -6,7 +6,7 @@ consumers each node has, then hand each node its gradient once all of them have 
 import numpy as np
 
 from .function import Function, freed_message
-from .tensor import Tensor, as_float_array, set_grad_enabled, state
+from .tensor import Tensor, as_float_array, clock, state
 
 
 def sum_to_shape(g, shape):
@@ -54,7 +54,7 @@ def _root_grad(t, g, create_graph):
         if t._data.size != 1:
             raise RuntimeError(f"backward: grad can be implicit only for a one-element output; this "
                                f"output has shape {t.shape}, so pass grad= of that shape")
-        g = np.ones_like(t._data)
+        g = t._data.dtype.type(1) if t._data.ndim == 0 else np.ones_like(t._data)
     else:
         g = g._data if isinstance(g, Tensor) else as_float_array(g, "backward grad")
         if g.shape != t.shape:
@@ -85,7 +85,8 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
     deps = _count_consumers(list(pending))
     ready = [n for n in pending if deps[n] == 0]
     anomaly_on = state.anomaly
-    with set_grad_enabled(create_graph):
+    prev, state.grad_enabled = state.grad_enabled, create_graph  # record the backward pass only for create_graph
+    try:
         for t, g in leaves:
             _deliver(t, g, g, capture)
         while ready:
@@ -95,7 +96,7 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 _retain(node, g)
             if capture is not None and node in capture:
                 capture[node] = g
-            if node._saved and (node._dirty or node._versions):
+            if node._saved and (node._dirty or node._stamp != clock[0]):
                 _check_versions(node)
             results = type(node).backward(node, g)
             if type(results) is not tuple:
@@ -127,6 +128,8 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 if node._saved:
                     node._saved = None
                     node.inputs = ()
+    finally:
+        state.grad_enabled = prev
 
 
 def _count_consumers(roots):
@@ -152,13 +155,13 @@ def _check_versions(node):
         raise RuntimeError(f"the output of {name} was modified in place after {name} saved it for "
                            "backward; gradients would be wrong. Write y = y * 2 (a new tensor) "
                            "instead of changing y.data")
-    for a, v in zip(node._args or (), node._versions):
-        if isinstance(a, Tensor) and a._version != v and any(a._data is s for s in node._saved):
+    for a in node._args or ():
+        if isinstance(a, Tensor) and a._version > node._stamp and any(a._data is s for s in node._saved):
             label = f"'{a.name}'" if a.name else "a tensor"
             raise RuntimeError(f"{label} of shape {a.shape}, saved by {name} for backward, was "
-                               f"modified in place (version {v} -> {a._version}) before backward; "
-                               "gradients would be wrong. Call backward before changing it, or "
-                               "build a new tensor instead of changing .data")
+                               "modified in place after it was saved and before backward; gradients "
+                               "would be wrong. Call backward before changing it (e.g. before "
+                               "optimizer.step()), or build a new tensor instead of changing .data")
 
 
 def _retain(node, g):
@@ -183,7 +186,7 @@ def _accumulate(t, g, upstream):
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
     if t.grad is None:
-        if g is upstream or isinstance(g, np.ndarray) and (g.base is not None or not g.flags.writeable):
+        if g is upstream or g.base is not None:
             g = g.copy()
         t.grad = Tensor._make(g)
     else:

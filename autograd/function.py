@@ -16,7 +16,7 @@ Tensor whose node is the `ctx` itself: the node of the graph is the layer object
 """
 import numpy as np
 
-from .tensor import Tensor, as_float_array, state
+from .tensor import Tensor, as_float_array, clock, state
 
 _new = object.__new__
 _make = Tensor._make
@@ -24,7 +24,7 @@ _ARRAY_TYPES = {np.ndarray, np.float64, np.float32}
 
 
 class Function:
-    __slots__ = ("inputs", "needs_input_grad", "_args", "_kwargs", "_saved", "_versions", "_shape")
+    __slots__ = ("inputs", "needs_input_grad", "_args", "_kwargs", "_saved", "_stamp", "_shape")
     # rarely set, so class-level defaults rather than a store per node
     _dirty = _retained = _where = _out_index = None
 
@@ -65,7 +65,7 @@ class Function:
         ctx.inputs = [(a._node or a) if n else None for a, n in zip(args, needs)]
         ctx._args, ctx._kwargs, ctx._shape = args, kwargs, out.shape
         if ctx._saved:
-            ctx._versions = [a._version if isinstance(a, Tensor) else 0 for a in args]
+            ctx._stamp = clock[0]
             for i, s in enumerate(ctx._saved):
                 if s is out:
                     ctx._out_index = i

@@ -472,8 +472,7 @@ class CrossEntropy(Op):
         ctx.save_for_backward(x, p.reshape(x.shape), t.reshape(x.shape))
         if labels is None:
             return -(t * _log_p(p, z, s)).sum() / n
-        rows = np.arange(n)
-        return -_log_p(p[rows, labels], z[rows, labels], s[:, 0]).sum() / n
+        return -_log_p(p, z, s, (np.arange(n), labels)).sum() / n
 
     @staticmethod
     def backward(ctx, g):                       # SoftmaxWithLoss: dx = (y - t) / batch_size
@@ -483,13 +482,17 @@ class CrossEntropy(Op):
         return (p - t) * (g / (len(x) if x.ndim == 2 else 1)), None
 
 
-def _log_p(p, z, s):
-    """log of the softmax p = exp(z) / s, to the last digit as softmax-then-log; where p
-    underflows to 0 (huge logits) the log-sum-exp form z - log(s) takes over."""
-    tiny = np.finfo(p.dtype).tiny
+def _log_p(p, z, s, at=...):
+    """log of the softmax p = exp(z) / s at `at`, to the last digit as softmax-then-log; where
+    p underflows to 0 (huge logits) the log-sum-exp form z - log(s) takes over."""
+    p = p[at]
+    tiny = _TINY.get(p.dtype) or np.finfo(p.dtype).tiny
     if p.min() >= tiny:
         return np.log(p)
-    return np.log(p, out=z - np.log(s), where=p >= tiny)
+    return np.log(p, out=(z - np.log(s))[at], where=p >= tiny)
+
+
+_TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float16, np.float32, np.float64)}
 
 
 def _targets(t, shape, dtype):
@@ -506,7 +509,7 @@ def _targets(t, shape, dtype):
         if labels.dtype.kind != "f" or np.any(labels != np.round(labels)):
             raise TypeError(f"cross_entropy: class labels must be integers, got dtype {labels.dtype}")
         labels = labels.astype(np.int64)
-    if labels.min() < 0 or labels.max() >= c:
+    if labels.min() < 0 or labels.max() >= c:  # checked: a negative index would silently wrap
         bad = np.flatnonzero((labels < 0) | (labels >= c))[0]
         raise ValueError(f"cross_entropy: label {labels[bad]} at position {bad} is out of range "
                          f"for {c} classes (labels must be integers in [0, {c}))")

@@ -13,6 +13,11 @@ class _State(threading.local):
 
 state = _State()
 
+# Every in-place change of a tensor's data takes the next value of this clock as the tensor's
+# version; a node remembers the clock when it was recorded. Backward compares the two only when
+# the clock has moved since, so the check costs nothing in a forward-backward-step loop.
+clock = [0]
+
 
 class set_grad_enabled:
     """Context manager (or decorator) that turns graph recording on or off in this thread."""
@@ -107,14 +112,16 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        # In-place updates (`t.data -= lr * g`) come through here too; the version lets
-        # backward notice that a value it saved has changed since.
-        value = value._data if isinstance(value, Tensor) else as_float_array(value)
+        # In-place updates (`t.data -= lr * g`) come through here too, handing back the same
+        # array; the version lets backward notice that a value it saved has changed since.
+        if value is not self._data:
+            value = value._data if isinstance(value, Tensor) else as_float_array(value)
         node = self._node
         if node is not None and node._saved and any(self._data is s for s in node._saved):
             node._dirty = True
         self._data = value
-        self._version += 1
+        clock[0] += 1
+        self._version = clock[0]
 
     @property
     def requires_grad(self):

@@ -94,8 +94,8 @@ def plot_curves(path, losses, train_acc, test_acc):
 def draw_step(path, net, x, t):
     from autograd import viz
     loss = net.loss(x, t)
-    viz.retain_all(loss)
-    loss.backward()
+    viz.retain_grads(loss)
+    loss.backward(retain_graph=True)  # keep the graph to draw it
     viz.render(loss, path)
     print(f"graph of one training step written to {path}")
 

@@ -21,6 +21,8 @@ class TwoLayerNet(Module):
         # the parameters' own arrays: the textbook's `params[key] -= lr * grad[key]` trains the model
         self.params = {"W1": a1.W.data, "b1": a1.b.data, "W2": a2.W.data, "b2": a2.b.data}
         self._by_key = {"W1": a1.W, "b1": a1.b, "W2": a2.W, "b2": a2.b}
+        for key, p in self._by_key.items():
+            p.name = key
 
     def predict(self, x):
         for layer in self.layers.values():
