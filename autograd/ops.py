@@ -460,8 +460,8 @@ class CrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, x, t):
-        if np.ndim(x) not in (1, 2):
-            raise ValueError(f"cross_entropy expects logits of shape (N, C) or (C,), got {np.shape(x)}")
+        if x.ndim not in (1, 2):
+            raise ValueError(f"cross_entropy expects logits of shape (N, C) or (C,), got {x.shape}")
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
         n = len(x2)
         labels, t = _targets(t, x2.shape, x.dtype)

@@ -112,5 +112,5 @@ class Sequential(Module):
 
     def forward(self, x):
         for m in vars(self).values():
-            x = m(x)
+            x = m.forward(x)
         return x

@@ -35,8 +35,11 @@ class SGD(Optimizer):
     def __init__(self, params, lr=0.01):
         super().__init__(params, lr)
 
-    def update(self, i, p, g):
-        p.data -= self.lr * g
+    def step(self):  # the hot loop of training: no per-parameter method call
+        lr = self.lr
+        for p in self.params:
+            if p.grad is not None:
+                p.data -= lr * p.grad.data
 
 
 class Momentum(Optimizer):
