@@ -5,7 +5,7 @@ consumers each node has, then hand each node its gradient once all of them have 
 """
 import numpy as np
 
-from .function import Function, freed_message
+from .function import Function, freed_message, parent
 from .tensor import Tensor, as_float_array, clock, state
 
 
@@ -92,7 +92,7 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
         while ready:
             node = ready.pop()
             g = pending.pop(node)
-            if node._retained is not None:
+            if node._retained is not None and capture is None:  # autograd.grad touches no .grad
                 _retain(node, g)
             if capture is not None and node in capture:
                 capture[node] = g
@@ -101,33 +101,36 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
             results = type(node).backward(node, g)
             if type(results) is not tuple:
                 results = (results,)
-            if len(results) != len(node.inputs):
+            if len(results) != len(node.needs_input_grad):
                 raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients "
-                                f"for {len(node.inputs)} inputs")
+                                f"for {len(node.needs_input_grad)} inputs")
             if anomaly_on:
                 anomaly.check_backward(node, g, results)
-            for parent, gi in zip(node.inputs, results):
-                if gi is None or parent is None:
+            args = node._args if node._args is not None else node._parents
+            for a, gi, need in zip(args, results, node.needs_input_grad):
+                if not need or gi is None:
                     continue
-                if isinstance(parent, Tensor):
-                    if gi.shape != parent._data.shape:
-                        gi = sum_to_shape(gi, parent._data.shape)
-                    _deliver(parent, gi, g, capture)
+                p = parent(a)
+                if isinstance(p, Tensor):  # a leaf
+                    if gi.shape != p._data.shape:
+                        gi = sum_to_shape(gi, p._data.shape)
+                    _deliver(p, gi, g, capture)
                     continue
-                if gi.shape != parent._shape:
-                    gi = sum_to_shape(gi, parent._shape)
-                if parent in pending:
-                    pending[parent] = pending[parent] + gi
+                if gi.shape != p._shape:
+                    gi = sum_to_shape(gi, p._shape)
+                if p in pending:
+                    pending[p] = pending[p] + gi
                 else:
-                    pending[parent] = gi
-                deps[parent] -= 1
-                if not deps[parent]:
-                    ready.append(parent)
-            if not retain_graph:  # free what the node saved, and its hold on the graph
-                node._args = node._kwargs = None
+                    pending[p] = gi
+                deps[p] -= 1
+                if not deps[p]:
+                    ready.append(p)
+            if not retain_graph:  # free what the node saved, and with it its hold on the graph
                 if node._saved:
                     node._saved = None
-                    node.inputs = ()
+                elif node._args is not None:  # nothing saved: it can be walked again, by its parents
+                    node._parents = node.inputs
+                node._args = node._kwargs = None
     finally:
         state.grad_enabled = prev
 

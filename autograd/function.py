@@ -20,11 +20,11 @@ from .tensor import Tensor, as_float_array, clock, state
 
 _new = object.__new__
 _make = Tensor._make
-_ARRAY_TYPES = {np.ndarray, np.float64, np.float32}
+_FLOAT_SCALARS = {np.float64, np.float32}
 
 
 class Function:
-    __slots__ = ("inputs", "needs_input_grad", "_args", "_kwargs", "_saved", "_stamp", "_shape")
+    __slots__ = ("needs_input_grad", "_args", "_kwargs", "_saved", "_parents", "_stamp", "_shape")
     # rarely set, so class-level defaults rather than a store per node
     _dirty = _retained = _where = _out_index = None
 
@@ -51,25 +51,33 @@ class Function:
                 arrays.append(np.asarray(a) if type(a) is list else a)
                 need = False
             needs.append(need)
-        ctx.needs_input_grad = needs
+        ctx.needs_input_grad = needs = tuple(needs)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             raise type(e)(f"{cls.__name__}: {e} (inputs: {describe(args)})") from e
-        if type(out) not in _ARRAY_TYPES and (not isinstance(out, (np.ndarray, np.generic)) or out.dtype.kind != "f"):
+        if type(out) not in _FLOAT_SCALARS and not (type(out) is np.ndarray and out.dtype.kind == "f"):
             out = as_float_array(out, f"the result of {cls.__name__}")
         if state.anomaly:
             anomaly.check_forward(ctx, args, out)
         if not record:
             return _make(out, None)
-        ctx.inputs = [(a._node or a) if n else None for a, n in zip(args, needs)]
-        ctx._args, ctx._kwargs, ctx._shape = args, kwargs, out.shape
+        # The node keeps its arguments (and so its input tensors) until backward; few objects
+        # per node matters, since Python's garbage collector walks them all.
+        ctx._args, ctx._kwargs, ctx._shape = args, kwargs or None, out.shape
         if ctx._saved:
             ctx._stamp = clock[0]
             for i, s in enumerate(ctx._saved):
                 if s is out:
                     ctx._out_index = i
         return _make(out, ctx)
+
+    @property
+    def inputs(self):
+        """Per input: the node that produced it, the leaf tensor itself, or None (no gradient)."""
+        if self._args is None:
+            return getattr(self, "_parents", None) or ()
+        return tuple([parent(a) if n else None for a, n in zip(self._args, self.needs_input_grad)])
 
     def save_for_backward(self, *arrays):
         """Keep what backward needs; released after backward unless retain_graph=True."""
@@ -96,6 +104,12 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"
+
+
+def parent(a):
+    """Where the gradient of argument `a` goes: its node, or the leaf tensor itself (`a` is
+    already a node in a freed graph)."""
+    return (a._node or a) if isinstance(a, Tensor) else a
 
 
 def describe(args):

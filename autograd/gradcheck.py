@@ -52,10 +52,12 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
         n = numerical_gradient(projected, t._data, eps)
         excess = np.abs(a - n) - (atol + rtol * np.abs(n))
         if np.any(excess > 0):
-            idx = np.unravel_index(int(np.argmax(excess)), np.shape(n)) if np.ndim(n) else ()
+            # plain ints and floats: NumPy 2 would print np.int64(1), np.float64(0.5)
+            idx = tuple(int(k) for k in np.unravel_index(int(np.argmax(excess)), np.shape(n)))
+            ai, ni = float(a[idx]), float(n[idx])
             raise GradcheckError(
                 f"gradcheck: the gradient of input {i} (shape {t.shape}) is wrong at index {idx}: "
-                f"backprop {a[idx]!r} vs numerical {n[idx]!r} (|diff| {abs(a[idx] - n[idx]):.3g} > "
+                f"backprop {ai!r} vs numerical {ni!r} (|diff| {abs(ai - ni):.3g} > "
                 f"atol {atol} + rtol {rtol} * |numerical|)")
     return True
 
@@ -68,7 +70,7 @@ def gradcheck_nodes(output, eps=1e-6, atol=1e-5, rtol=1e-3):
     for k, node in enumerate(nodes):
         if node._args is None:
             raise RuntimeError("gradcheck_nodes: the graph was already freed by backward; call it first")
-        cls, args, kwargs = type(node), node._args, node._kwargs
+        cls, args, kwargs = type(node), node._args, node._kwargs or {}
         diff = getattr(cls, "differentiable", None) or (True,) * len(args)
         slots = [i for i, a in enumerate(args) if node.needs_input_grad[i] and diff[i]]
         values = [Tensor(np.array(a._data, dtype=np.float64), requires_grad=i in slots)
