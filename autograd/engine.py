@@ -3,6 +3,8 @@
 The walk is iterative (no recursion, so a million-node chain is fine): first count how many
 consumers each node has, then hand each node its gradient once all of them have sent theirs.
 """
+import gc
+
 import numpy as np
 
 from .function import Function, freed_message, parent
@@ -82,11 +84,15 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
             leaves.append((t, g))
         else:
             pending[t._node] = pending[t._node] + g if t._node in pending else g
-    deps = _count_consumers(list(pending))
-    ready = [n for n in pending if deps[n] == 0]
     anomaly_on = state.anomaly
     prev, state.grad_enabled = state.grad_enabled, create_graph  # record the backward pass only for create_graph
+    # Backward makes no reference cycles, so the cyclic GC has nothing to find here; left on,
+    # it would walk every live object of a big graph again and again as gradients are allocated.
+    gc_was_on = gc.isenabled()
+    gc.disable()
     try:
+        deps = _count_consumers(list(pending))
+        ready = [n for n in pending if deps[n] == 0]
         for t, g in leaves:
             _deliver(t, g, g, capture)
         while ready:
@@ -133,6 +139,8 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 node._args = node._kwargs = None
     finally:
         state.grad_enabled = prev
+        if gc_was_on:
+            gc.enable()
 
 
 def _count_consumers(roots):
@@ -142,7 +150,9 @@ def _count_consumers(roots):
         node = stack.pop()
         if node._saved is None:
             raise RuntimeError(freed_message(node))
-        for p in node.inputs:
+        args = node._args if node._args is not None else node._parents
+        for a, need in zip(args, node.needs_input_grad):
+            p = parent(a) if need else None
             if isinstance(p, Function):
                 if p in deps:
                     deps[p] += 1
