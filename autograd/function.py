@@ -55,7 +55,7 @@ class Function:
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
-            raise type(e)(f"{cls.__name__}: {e} (inputs: {describe(args)})") from e
+            raise same_kind(e, f"{cls.__name__}: {e} (inputs: {describe(args)})") from e
         if type(out) not in _FLOAT_SCALARS and not (type(out) is np.ndarray and out.dtype.kind == "f"):
             out = as_float_array(out, f"the result of {cls.__name__}")
         if state.anomaly:
@@ -110,6 +110,15 @@ def parent(a):
     """Where the gradient of argument `a` goes: its node, or the leaf tensor itself (`a` is
     already a node in a freed graph)."""
     return (a._node or a) if isinstance(a, Tensor) else a
+
+
+def same_kind(error, message):
+    """An error of `error`'s class with a new message; of the builtin class it derives from when
+    that class wants more than a message (numpy's _UFuncNoLoopError, raised for `t + "a"`)."""
+    try:
+        return type(error)(message)
+    except TypeError:
+        return next(c for c in (IndexError, ValueError, TypeError) if isinstance(error, c))(message)
 
 
 def describe(args):

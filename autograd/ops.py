@@ -232,7 +232,10 @@ class MatMul(Op):
         if np.ndim(x) == 0 or np.ndim(W) == 0:
             raise ValueError("matmul needs operands with at least one dimension")
         ctx.save_for_backward(x, W)
-        return np.matmul(x, W)
+        try:
+            return np.matmul(x, W)
+        except ValueError:
+            raise ValueError(_matmul_mismatch(x, W)) from None
 
     @staticmethod
     def backward(ctx, g):                       # MatMul layer: dx = dout W^T, dW = x^T dout
@@ -254,6 +257,19 @@ class MatMul(Op):
         return gx, gW
 
 
+def _matmul_mismatch(x, W):
+    """What is wrong with the shapes of x @ W, in place of numpy's message about gufunc
+    signatures and core dimensions (worked out only once matmul has failed)."""
+    xs, ws = np.shape(x), np.shape(W)
+    inner_x, inner_W = xs[-1], ws[-2] if len(ws) > 1 else ws[0]
+    if inner_x != inner_W:
+        which = "first" if len(ws) == 1 else "second-to-last"
+        return (f"matmul of shapes {xs} and {ws}: the last axis of the first ({inner_x}) must match "
+                f"the {which} axis of the second ({inner_W})")
+    return (f"matmul of shapes {xs} and {ws}: the batch shapes {xs[:-2]} and {ws[:-2]} do not "
+            "broadcast together")
+
+
 def _mT(a):
     """Swap the last two axes (a batch of transposed matrices)."""
     return a.T if a.ndim == 2 else a.transpose(*range(a.ndim - 2), a.ndim - 1, a.ndim - 2)
@@ -267,7 +283,11 @@ class Affine(Op):
         if np.ndim(x) != 2 or np.ndim(W) != 2:
             raise ValueError("affine expects x of shape (N, in) and W of shape (in, out)")
         ctx.save_for_backward(x, W)
-        return x @ W + b
+        try:
+            xW = x @ W
+        except ValueError:
+            raise ValueError(_matmul_mismatch(x, W)) from None
+        return xW + b
 
     @staticmethod
     def backward(ctx, g):                       # Affine layer: dx = dout W^T, dW = x^T dout,
@@ -506,8 +526,12 @@ def _targets(t, shape, dtype):
                          f"{shape}; give {n} class indices, shape ({n},), or one-hot rows, shape {shape}")
     labels = t.reshape(n)
     if labels.dtype.kind not in "iu":
-        if labels.dtype.kind != "f" or np.any(labels != np.round(labels)):
+        if labels.dtype.kind != "f":
             raise TypeError(f"cross_entropy: class labels must be integers, got dtype {labels.dtype}")
+        bad = np.flatnonzero(~np.isfinite(labels) | (labels != np.round(labels)))
+        if bad.size:  # float labels are fine while they hold whole numbers
+            raise TypeError(f"cross_entropy: class labels must be integers, got {labels[bad[0]]} "
+                            f"at position {bad[0]}")
         labels = labels.astype(np.int64)
     if labels.min() < 0 or labels.max() >= c:  # checked: a negative index would silently wrap
         bad = np.flatnonzero((labels < 0) | (labels >= c))[0]
