@@ -30,13 +30,17 @@ def backward(outputs, grads=None, retain_graph=None, create_graph=False):
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
     """The gradients of `outputs` with respect to `inputs`, as a tuple; no `.grad` is touched."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
+    single = isinstance(inputs, (Tensor, np.ndarray))  # an array is one (wrong) input, not a list
     inputs = [inputs] if single else list(inputs)
     if grad_outputs is not None and not isinstance(grad_outputs, (list, tuple)):
         grad_outputs = [grad_outputs]
-    for t in inputs:
-        if not isinstance(t, Tensor) or not t._requires_grad:
-            raise ValueError("autograd.grad: every input must be a Tensor that requires grad")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"autograd.grad: input {i} is a {type(t).__name__}, not a Tensor; "
+                            "gradients are taken with respect to Tensors that require grad")
+        if not t._requires_grad:
+            raise ValueError(f"autograd.grad: input {i} (Tensor of shape {t.shape}) does not require "
+                             "grad, so it has no gradient; create it with requires_grad=True")
     capture = {(t._node or t): None for t in inputs}
     _run(outputs, grad_outputs, retain_graph, create_graph, capture)
     result = tuple(capture[t._node or t] for t in inputs)
@@ -90,6 +94,7 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
     # it would walk every live object of a big graph again and again as gradients are allocated.
     gc_was_on = gc.isenabled()
     gc.disable()
+    results = ()
     try:
         deps = _count_consumers(list(pending))
         ready = [n for n in pending if deps[n] == 0]
@@ -119,11 +124,11 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 p = parent(a)
                 if isinstance(p, Tensor):  # a leaf
                     if gi.shape != p._data.shape:
-                        gi = sum_to_shape(gi, p._data.shape)
+                        gi = _fit(gi, p._data.shape, node, results)
                     _deliver(p, gi, g, capture)
                     continue
                 if gi.shape != p._shape:
-                    gi = sum_to_shape(gi, p._shape)
+                    gi = _fit(gi, p._shape, node, results)
                 if p in pending:
                     pending[p] = pending[p] + gi
                 else:
@@ -137,10 +142,27 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 elif node._args is not None:  # nothing saved: it can be walked again, by its parents
                     node._parents = node.inputs
                 node._args = node._kwargs = None
+    except AttributeError as e:
+        # a custom backward returned something other than an array (a list, a Python number)
+        if e.name == "shape" and any(e.obj is r for r in results):
+            i = next(k for k, r in enumerate(results) if r is e.obj)
+            raise TypeError(f"{type(node).__name__}.backward returned a {type(e.obj).__name__} as the "
+                            f"gradient of input {i}; return an ndarray of the input's shape, or None") from None
+        raise
     finally:
         state.grad_enabled = prev
         if gc_was_on:
             gc.enable()
+
+
+def _fit(g, shape, node, results):
+    """Sum a broadcast gradient back to its input's shape. One that no broadcasting could have
+    made (a custom backward's mistake) is an error naming the op, not a .grad of the wrong shape."""
+    if g.ndim < len(shape) or any(n != 1 and n != m for n, m in zip(shape[::-1], g.shape[::-1])):
+        i = next(k for k, r in enumerate(results) if r is g)
+        raise ValueError(f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for "
+                         f"input {i}, which has shape {shape}")
+    return sum_to_shape(g, shape)
 
 
 def _count_consumers(roots):
