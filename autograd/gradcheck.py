@@ -13,6 +13,10 @@ def numerical_gradient(f, x, h=1e-4):
     """Central differences (f(x+h) - f(x-h)) / 2h for each element of the ndarray `x`, which
     `f` reads in place; `x` is restored afterwards, even if `f` raises."""
     x = x._data if isinstance(x, Tensor) else x
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        # the steps x ± h are written into x: a list cannot take them, an int array rounds them away
+        what = f"an ndarray of dtype {x.dtype}" if isinstance(x, np.ndarray) else f"a {type(x).__name__}"
+        raise TypeError(f"numerical_gradient: x must be a float ndarray that f reads in place; got {what}")
     grad = np.zeros(np.shape(x), dtype=np.result_type(x, np.float64))
     for idx in np.ndindex(*np.shape(x)):
         tmp = x[idx]
