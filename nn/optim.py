@@ -1,4 +1,7 @@
 """Optimizers with the textbook's update rules (chapter 6) and PyTorch's names."""
+import numbers
+from collections.abc import Iterable
+
 import numpy as np
 
 from autograd import Tensor
@@ -6,14 +9,10 @@ from autograd import Tensor
 
 class Optimizer:
     def __init__(self, params, lr):
-        self.params = list(params)
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
-                raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}"
-                                f"{'' if not isinstance(p, Tensor) else ' that is not a leaf requiring grad'}; "
-                                "pass model.parameters()")
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: lr must be positive, got {lr}")
+        self.params = _parameter_list(type(self).__name__, params)
+        if not isinstance(lr, numbers.Real) or not lr > 0:  # `not >`: NaN is refused too
+            raise (ValueError if isinstance(lr, numbers.Real) else TypeError)(
+                f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
         self.lr = lr
 
     def zero_grad(self):
@@ -27,6 +26,28 @@ class Optimizer:
 
     def update(self, i, p, g):
         raise NotImplementedError
+
+
+def _parameter_list(name, params):
+    """`params` as a list of distinct leaf tensors that require grad, or an error naming the
+    culprit. A single Tensor is refused rather than iterated (its rows are not parameters)."""
+    if isinstance(params, Tensor) or not isinstance(params, Iterable):
+        got = "a single Tensor; pass [t] or" if isinstance(params, Tensor) else f"{type(params).__name__}; pass"
+        raise TypeError(f"{name}: params must be an iterable of parameters, got {got} model.parameters()")
+    params = list(params)
+    if not params:
+        raise ValueError(f"{name}: got an empty parameter list")
+    seen = {}
+    for i, p in enumerate(params):
+        if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
+            raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}"
+                            f"{'' if not isinstance(p, Tensor) else ' that is not a leaf requiring grad'}; "
+                            "pass model.parameters()")
+        if id(p) in seen:
+            raise ValueError(f"{name}: parameter {i} is the same tensor as parameter {seen[id(p)]}; "
+                             "it would be updated twice per step")
+        seen[id(p)] = i
+    return params
 
 
 class SGD(Optimizer):
