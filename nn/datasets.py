@@ -10,6 +10,7 @@ cache, checking each against a known SHA-256 and writing it atomically.
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import sys
 import tempfile
@@ -124,7 +125,7 @@ def _parse_idx(raw, path):
     if len(raw) < header:
         raise DatasetError(f"{path}: truncated header: expected {header} bytes, got {len(raw)}")
     dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(dims))
+    expected = math.prod(dims)  # exact: np.prod wraps around in int64 for dims from a corrupt header
     got = len(raw) - header
     if got != expected:
         what = "truncated data" if got < expected else "trailing data"
