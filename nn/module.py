@@ -2,7 +2,7 @@
 import io
 import os
 import tempfile
-import zipfile
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -52,6 +52,9 @@ class Module:
     def load_state_dict(self, state):
         """Copy arrays into the parameters in place (aliases such as TwoLayerNet.params stay valid).
         Checks everything before changing anything: a missing, extra or misshapen entry is an error."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of parameter name -> array, as state_dict() "
+                            f"gives, got {type(state).__name__}")
         own = dict(self.named_parameters())
         missing = sorted(set(own) - set(state))
         extra = sorted(set(state) - set(own))
@@ -59,9 +62,13 @@ class Module:
             raise KeyError(f"load_state_dict: {type(self).__name__} state does not match: "
                            f"missing {missing}, unexpected {extra}")
         for name, p in own.items():
-            if np.shape(state[name]) != p.shape:
+            value = np.asarray(state[name])
+            if value.shape != p.shape:
                 raise ValueError(f"load_state_dict: parameter '{name}' has shape {p.shape}, "
-                                 f"the state has {np.shape(state[name])}")
+                                 f"the state has {value.shape}")
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: parameter '{name}' holds real numbers, the state has "
+                                f"an array of dtype {value.dtype}")
         for name, p in own.items():
             p.copy_(state[name])
 
@@ -86,9 +93,12 @@ class Module:
                 raw = f.read()
             with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
                 state = {k: npz[k] for k in npz.files}
+            if not raw.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+                # np.load would take it for a pickle and suggest allow_pickle=True: never for a state file
+                raise ValueError("it is not a zip archive, as an .npz file is")
         except FileNotFoundError:
             raise FileNotFoundError(f"load: no such file: {path}") from None
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        except Exception as e:  # corrupt bytes make zipfile and np.load raise a dozen kinds of error
             raise ValueError(f"load: {path} is not a readable .npz state file ({e})") from None
         self.load_state_dict(state)
         return self
@@ -99,6 +109,9 @@ class Sequential(Module):
 
     def __init__(self, *modules):
         for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                what = f"the class {m.__name__}; write {m.__name__}()" if isinstance(m, type) else f"a {type(m).__name__}"
+                raise TypeError(f"Sequential: item {i} is {what}, not a Module")
             setattr(self, str(i), m)
 
     def __iter__(self):
