@@ -1,4 +1,6 @@
 """The textbook's layers as modules, built from autograd ops: no hand-written backward here."""
+import numbers
+
 import numpy as np
 
 import autograd.functions as F
@@ -18,6 +20,14 @@ def init_std(fan_in, weight_init_std=0.01, init=None):
     raise ValueError(f"init must be None, 'xavier' or 'he', got {init!r}")
 
 
+def _size(layer, what, n):
+    """A layer's size argument, checked: numpy's own error for 0, -1 or 2.5 would name no layer."""
+    integer = isinstance(n, numbers.Integral) and not isinstance(n, bool)
+    if not integer or n <= 0:
+        raise (ValueError if integer else TypeError)(f"{layer}: {what} must be a positive integer, got {n!r}")
+    return int(n)
+
+
 def _randn(shape, std, dtype, rng):
     rng = np.random if rng is None else rng
     return (std * rng.standard_normal(shape)).astype(dtype, copy=False)
@@ -28,6 +38,8 @@ class Affine(Module):
     flattened to (N, in) as the textbook's tensor-aware Affine does."""
 
     def __init__(self, in_features, out_features, weight_init_std=0.01, init=None, dtype=np.float64, rng=None):
+        in_features = _size("Affine", "in_features", in_features)
+        out_features = _size("Affine", "out_features", out_features)
         std = init_std(in_features, weight_init_std, init)
         self.W = Parameter(_randn((in_features, out_features), std, dtype, rng))
         self.b = Parameter(np.zeros(out_features, dtype=dtype))
@@ -71,6 +83,7 @@ class RNN(Module):
     """The textbook's RNN cell h_next = tanh(h_prev Wh + x Wx + b), run over a sequence."""
 
     def __init__(self, input_size, hidden_size, weight_init_std=None, dtype=np.float64, rng=None):
+        input_size, hidden_size = _size("RNN", "input_size", input_size), _size("RNN", "hidden_size", hidden_size)
         self.Wx = Parameter(_randn((input_size, hidden_size), weight_init_std or np.sqrt(1 / input_size), dtype, rng))
         self.Wh = Parameter(_randn((hidden_size, hidden_size), weight_init_std or np.sqrt(1 / hidden_size), dtype, rng))
         self.b = Parameter(np.zeros(hidden_size, dtype=dtype))
