@@ -26,14 +26,28 @@ OPTIMIZERS = {"sgd": nn.optim.SGD, "momentum": nn.optim.Momentum, "adagrad": nn.
               "adam": nn.optim.Adam}
 
 
+def positive(kind):
+    """An argparse type: a number of `kind` above zero (0 iterations or a batch of 0 cannot train)."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m demos.train_mnist", description=__doc__.split("\n")[0])
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--data-dir", default=None, help="folder holding the four *-ubyte.gz files")
-    p.add_argument("--iters", type=int, default=10000)
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--hidden", type=int, default=50)
+    p.add_argument("--iters", type=positive(int), default=10000)
+    p.add_argument("--batch-size", type=positive(int), default=100)
+    p.add_argument("--lr", type=positive(float), default=0.1)
+    p.add_argument("--hidden", type=positive(int), default=50)
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--seed", type=int, default=0)

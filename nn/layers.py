@@ -47,11 +47,12 @@ class Affine(Module):
     def forward(self, x):
         if not isinstance(x, (Tensor, np.ndarray)):
             x = np.asarray(x)
+        shape = x.shape
         if x.ndim > 2:
             x = x.reshape(len(x), -1)
         n_in = self.W.shape[0]
         if x.ndim != 2 or x.shape[1] != n_in:
-            raise ValueError(f"Affine({n_in}, {self.W.shape[1]}): input of shape {x.shape} does not "
+            raise ValueError(f"Affine({n_in}, {self.W.shape[1]}): input of shape {shape} does not "
                              f"have {n_in} features; expected (N, {n_in}) or (N, ...) flattening to it")
         return F.affine(x, self.W, self.b)
 

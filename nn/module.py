@@ -1,7 +1,7 @@
 """nn.Module, nn.Parameter and nn.Sequential: parameters found by walking attributes, as PyTorch."""
 import io
 import os
-import tempfile
+import uuid
 from collections.abc import Mapping
 
 import numpy as np
@@ -75,10 +75,12 @@ class Module:
     def save(self, path):
         """Write the state dict to an .npz file atomically: a failure leaves the old file intact."""
         path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+        folder, name = os.path.split(os.path.abspath(path))
+        # open(..., "xb") rather than mkstemp: the file gets the usual permissions (umask), not 0600
+        tmp = os.path.join(folder, f".tmp-{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}.npz")
+        f = open(tmp, "xb")
         try:
-            with os.fdopen(fd, "wb") as f:
+            with f:
                 np.savez(f, **self.state_dict())
             os.replace(tmp, path)
         except BaseException:
@@ -91,11 +93,14 @@ class Module:
         try:
             with open(path, "rb") as f:
                 raw = f.read()
-            with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-                state = {k: npz[k] for k in npz.files}
             if not raw.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
                 # np.load would take it for a pickle and suggest allow_pickle=True: never for a state file
                 raise ValueError("it is not a zip archive, as an .npz file is")
+            npz = np.load(io.BytesIO(raw), allow_pickle=False)
+            if not hasattr(npz, "files"):  # a valid .npy file holds one bare array
+                raise ValueError("it holds a single array, not an .npz archive of named arrays")
+            with npz:
+                state = {k: npz[k] for k in npz.files}
         except FileNotFoundError:
             raise FileNotFoundError(f"load: no such file: {path}") from None
         except Exception as e:  # corrupt bytes make zipfile and np.load raise a dozen kinds of error
