@@ -3,11 +3,12 @@
     python -m demos.gradient_check [--dataset fashion-mnist] [--data-dir DIR]
 """
 import argparse
+import sys
 
 import numpy as np
 
 import nn
-from nn.datasets import load_fashion_mnist, load_mnist
+from nn.datasets import DatasetError, load_fashion_mnist, load_mnist
 
 
 def main(argv=None):
@@ -31,4 +32,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DatasetError as e:  # what was tried and how to fix it; a traceback adds nothing
+        sys.exit(f"gradient_check: {e}")

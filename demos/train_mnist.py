@@ -20,7 +20,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 import nn  # noqa: E402
-from nn.datasets import load_fashion_mnist, load_mnist  # noqa: E402
+from nn.datasets import DatasetError, load_fashion_mnist, load_mnist  # noqa: E402
 
 OPTIMIZERS = {"sgd": nn.optim.SGD, "momentum": nn.optim.Momentum, "adagrad": nn.optim.AdaGrad,
               "adam": nn.optim.Adam}
@@ -172,4 +172,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DatasetError as e:  # what was tried and how to fix it; a traceback adds nothing
+        sys.exit(f"train_mnist: {e}")
