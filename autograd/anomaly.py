@@ -3,13 +3,16 @@
     with autograd.detect_anomaly():
         loss = model(x); loss.backward()
 
-In forward, an op whose inputs are finite but whose output is not raises FloatingPointError
-naming the op and the line of user code that called it; in backward, the op whose vjp produced
-a non-finite gradient from a finite one is named the same way. Off by default: one flag check
-per op is all it costs then.
+In forward, an op whose output holds a NaN (or an infinity) that none of its inputs holds raises
+FloatingPointError naming the op and the line of user code that called it; in backward, the op
+whose vjp produced a NaN or an infinity absent from its upstream gradient is named the same way.
+Anomaly mode also checksums the arrays each op saves for backward, so that an element write into
+one of them (`t.data[i] = v`, which the version counter cannot see) is an error naming the tensor
+and the op instead of wrong gradients. Off by default: one flag check per op is all it costs then.
 """
 import os
 import sys
+import zlib
 
 import numpy as np
 
@@ -37,28 +40,59 @@ def user_line():
     return "<unknown>" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
-def _finite(a):
+def _nonfinite(a):
+    """Which of 'nan' and 'inf' the values of `a` hold (labels, masks and shapes hold neither)."""
     a = a._data if isinstance(a, Tensor) else a
-    return not isinstance(a, (np.ndarray, np.generic)) or a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
+    if not isinstance(a, (float, np.ndarray, np.generic)) or np.asarray(a).dtype.kind not in "fc":
+        return set()
+    if np.isfinite(a).all():
+        return set()
+    return {kind for kind, test in (("nan", np.isnan), ("inf", np.isinf)) if test(a).any()}
 
 
-def _what(a):
-    a = np.asarray(a._data if isinstance(a, Tensor) else a)
-    return "nan" if np.isnan(a).any() else "inf"
+def _born(out, sources):
+    """'nan' or 'inf' if `out` holds that kind of value and none of `sources` does: 0 * inf is
+    where a NaN is born even though an input was already infinite."""
+    new = _nonfinite(out)
+    if new:
+        new -= set().union(*map(_nonfinite, sources))
+    return "nan" if "nan" in new else "inf" if new else None
+
+
+def _checksum(a):
+    return zlib.crc32(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else None
 
 
 def check_forward(ctx, args, out):
     ctx._where = user_line()
-    if not _finite(out) and all(_finite(a) for a in args):
-        raise FloatingPointError(f"{type(ctx).__name__} produced {_what(out)} in forward, called at "
-                                 f"{ctx._where}")
+    born = _born(out, args)
+    if born:
+        raise FloatingPointError(f"{type(ctx).__name__} produced {born} in forward, called at {ctx._where}")
+    if ctx._saved and any(ctx.needs_input_grad):
+        ctx._sums = [_checksum(a) for a in ctx._saved]
 
 
 def check_backward(node, grad, results):
-    if not _finite(grad):
-        return
+    where = getattr(node, "_where", None) or "an unknown line (recorded outside detect_anomaly)"
+    sums = getattr(node, "_sums", None)
+    if sums is not None:
+        _check_saved(node, sums, where)
     for i, r in enumerate(results):
-        if r is not None and not _finite(r):
-            where = getattr(node, "_where", None) or "an unknown line (recorded outside detect_anomaly)"
-            raise FloatingPointError(f"{type(node).__name__}.backward produced {_what(r)} in the gradient "
+        born = None if r is None else _born(r, [grad])
+        if born:
+            raise FloatingPointError(f"{type(node).__name__}.backward produced {born} in the gradient "
                                      f"of its input {i}; the op was called at {where}")
+
+
+def _check_saved(node, sums, where):
+    name = type(node).__name__
+    for i, (saved, before) in enumerate(zip(node._saved, sums)):
+        if before is not None and _checksum(saved) != before:
+            tensor = next((a for a in node._args or () if isinstance(a, Tensor) and a._data is saved), None)
+            if tensor is not None:
+                label = (f"'{tensor.name}'" if tensor.name else "a tensor") + f" of shape {tensor.shape}"
+            else:
+                label = f"the output of {name}" if i == node._out_index else f"a value of shape {saved.shape}"
+            raise RuntimeError(f"{label}, saved by {name} (called at {where}) for backward, was changed in "
+                               "place after it was saved (an element write such as t.data[i] = v); "
+                               "gradients would be wrong. Change it after backward, or build a new tensor")
