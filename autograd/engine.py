@@ -107,8 +107,6 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 _retain(node, g)
             if capture is not None and node in capture:
                 capture[node] = g
-            if node._saved and (node._dirty or node._stamp != clock[0]):
-                _check_versions(node)
             results = type(node).backward(node, g)
             if type(results) is not tuple:
                 results = (results,)
@@ -172,6 +170,8 @@ def _count_consumers(roots):
         node = stack.pop()
         if node._saved is None:
             raise RuntimeError(freed_message(node))
+        if node._saved and (node._dirty or node._stamp != clock[0]):
+            _check_versions(node)  # checked before any gradient moves: an error leaves every .grad as it was
         args = node._args if node._args is not None else node._parents
         for a, need in zip(args, node.needs_input_grad):
             p = parent(a) if need else None
