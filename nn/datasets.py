@@ -131,8 +131,11 @@ def _parse_idx(raw, path):
         what = "truncated data" if got < expected else "trailing data"
         raise DatasetError(f"{path}: {what}: dims {dims} need {expected} bytes after the "
                            f"header, got {got}")
-    # copy() so callers get an ordinary writable array, not a view of immutable bytes
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
+    try:
+        # copy() so callers get an ordinary writable array, not a view of immutable bytes
+        return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
+    except ValueError:  # an empty file whose other dims (0, 2**31, 2**31) numpy cannot even describe
+        raise DatasetError(f"{path}: dims {dims} are too large for an array") from None
 
 
 # --- download ---
