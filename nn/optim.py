@@ -6,6 +6,8 @@ import numpy as np
 
 from autograd import Tensor
 
+from .module import Module
+
 
 class Optimizer:
     def __init__(self, params, lr):
@@ -30,9 +32,12 @@ class Optimizer:
 
 def _parameter_list(name, params):
     """`params` as a list of distinct leaf tensors that require grad, or an error naming the
-    culprit. A single Tensor is refused rather than iterated (its rows are not parameters)."""
-    if isinstance(params, Tensor) or not isinstance(params, Iterable):
-        got = "a single Tensor; pass [t] or" if isinstance(params, Tensor) else f"{type(params).__name__}; pass"
+    culprit. A single Tensor or a module is refused rather than iterated (its rows, or the layers
+    of a Sequential, are not parameters)."""
+    if isinstance(params, (Tensor, Module)) or not isinstance(params, Iterable):
+        got = ("a single Tensor; pass [t] or" if isinstance(params, Tensor) else
+               f"the module {type(params).__name__} itself; pass" if isinstance(params, Module) else
+               f"{type(params).__name__}; pass")
         raise TypeError(f"{name}: params must be an iterable of parameters, got {got} model.parameters()")
     params = list(params)
     if not params:
@@ -40,9 +45,9 @@ def _parameter_list(name, params):
     seen = {}
     for i, p in enumerate(params):
         if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
-            raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}"
-                            f"{'' if not isinstance(p, Tensor) else ' that is not a leaf requiring grad'}; "
-                            "pass model.parameters()")
+            what = (f"a {type(p).__name__} that is not a leaf requiring grad" if isinstance(p, Tensor) else
+                    f"of type {type(p).__name__}, not a Tensor")
+            raise TypeError(f"{name}: parameter {i} is {what}; pass model.parameters()")
         if id(p) in seen:
             raise ValueError(f"{name}: parameter {i} is the same tensor as parameter {seen[id(p)]}; "
                              "it would be updated twice per step")
