@@ -115,8 +115,10 @@ class Sequential(Module):
     def __init__(self, *modules):
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
-                what = f"the class {m.__name__}; write {m.__name__}()" if isinstance(m, type) else f"a {type(m).__name__}"
-                raise TypeError(f"Sequential: item {i} is {what}, not a Module")
+                if isinstance(m, type):  # nn.ReLU for nn.ReLU()
+                    raise TypeError(f"Sequential: item {i} is the class {m.__name__}, not a Module; "
+                                    f"write {m.__name__}()")
+                raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not a Module")
             setattr(self, str(i), m)
 
     def __iter__(self):
