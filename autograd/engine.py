@@ -110,20 +110,24 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
             results = type(node).backward(node, g)
             if type(results) is not tuple:
                 results = (results,)
-            if len(results) != len(node.needs_input_grad):
+            needs = node.needs_input_grad
+            if len(results) != len(needs):
                 raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients "
-                                f"for {len(node.needs_input_grad)} inputs")
+                                f"for {len(needs)} inputs")
             if anomaly_on:
                 anomaly.check_backward(node, g, results)
-            args = node._args if node._args is not None else node._parents
-            for a, gi, need in zip(args, results, node.needs_input_grad):
+            args = node._args
+            for a, gi, need in zip(args if args is not None else node._parents, results, needs):
                 if not need or gi is None:
                     continue
-                p = parent(a)
+                p = (a._node or a) if isinstance(a, Tensor) else a  # a is a node once its graph is freed
                 if isinstance(p, Tensor):  # a leaf
                     if gi.shape != p._data.shape:
                         gi = _fit(gi, p._data.shape, node, results)
-                    _deliver(p, gi, g, capture)
+                    if capture is None:
+                        _accumulate(p, gi, g)
+                    else:
+                        _deliver(p, gi, g, capture)
                     continue
                 if gi.shape != p._shape:
                     gi = _fit(gi, p._shape, node, results)
@@ -137,7 +141,7 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
             if not retain_graph:  # free what the node saved, and with it its hold on the graph
                 if node._saved:
                     node._saved = None
-                elif node._args is not None:  # nothing saved: it can be walked again, by its parents
+                elif args is not None:  # nothing saved: it can be walked again, by its parents
                     node._parents = node.inputs
                 node._args = node._kwargs = None
     except AttributeError as e:
@@ -161,6 +165,9 @@ def _fit(g, shape, node, results):
         raise ValueError(f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for "
                          f"input {i}, which has shape {shape}")
     return sum_to_shape(g, shape)
+
+
+_make = Tensor._make
 
 
 def _count_consumers(roots):
@@ -215,17 +222,18 @@ def _deliver(leaf, g, upstream, capture):
 def _accumulate(t, g, upstream):
     """Add `g` into `t.grad`. A gradient that is (a view of) an array someone else holds is
     copied first, so that changing one `.grad` can never change another array."""
+    old = t.grad
     if isinstance(g, Tensor):  # create_graph: the gradient is itself part of a graph
-        t.grad = g if t.grad is None else t.grad + g
+        t.grad = g if old is None else old + g
         return
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
-    if t.grad is None:
+    if old is None:
         if g is upstream or g.base is not None:
             g = g.copy()
-        t.grad = Tensor._make(g)
+        t.grad = _make(g)
     else:
-        t.grad = Tensor._make(t.grad._data + g)
+        t.grad = _make(old._data + g)
 
 
 from . import anomaly  # noqa: E402
