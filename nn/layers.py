@@ -41,8 +41,8 @@ class Affine(Module):
         in_features = _size("Affine", "in_features", in_features)
         out_features = _size("Affine", "out_features", out_features)
         std = init_std(in_features, weight_init_std, init)
-        self.W = Parameter(_randn((in_features, out_features), std, dtype, rng))
-        self.b = Parameter(np.zeros(out_features, dtype=dtype))
+        self.W = Parameter(_randn((in_features, out_features), std, dtype, rng), name="W")
+        self.b = Parameter(np.zeros(out_features, dtype=dtype), name="b")
 
     def forward(self, x):
         if not isinstance(x, (Tensor, np.ndarray)):
@@ -85,9 +85,9 @@ class RNN(Module):
 
     def __init__(self, input_size, hidden_size, weight_init_std=None, dtype=np.float64, rng=None):
         input_size, hidden_size = _size("RNN", "input_size", input_size), _size("RNN", "hidden_size", hidden_size)
-        self.Wx = Parameter(_randn((input_size, hidden_size), weight_init_std or np.sqrt(1 / input_size), dtype, rng))
-        self.Wh = Parameter(_randn((hidden_size, hidden_size), weight_init_std or np.sqrt(1 / hidden_size), dtype, rng))
-        self.b = Parameter(np.zeros(hidden_size, dtype=dtype))
+        self.Wx = Parameter(_randn((input_size, hidden_size), weight_init_std or np.sqrt(1 / input_size), dtype, rng), name="Wx")
+        self.Wh = Parameter(_randn((hidden_size, hidden_size), weight_init_std or np.sqrt(1 / hidden_size), dtype, rng), name="Wh")
+        self.b = Parameter(np.zeros(hidden_size, dtype=dtype), name="b")
 
     def cell(self, x, h_prev):
         return F.tanh(h_prev @ self.Wh + x @ self.Wx + self.b)
