@@ -292,7 +292,11 @@ class Affine(Op):
         if np.ndim(x) != 2 or np.ndim(W) != 2:
             raise ValueError("affine expects x of shape (N, in) and W of shape (in, out)")
         ctx.save_for_backward(x, W)
-        return _mm(x, W) + b
+        y = _mm(x, W)
+        if isinstance(b, np.ndarray) and b.ndim == 1 and b.dtype == y.dtype:
+            y += b                              # y is new: adding in place saves a pass over memory
+            return y
+        return y + b
 
     @staticmethod
     def backward(ctx, g):                       # Affine layer: dx = dout W^T, dW = x^T dout,
@@ -494,7 +498,10 @@ class CrossEntropy(Op):
         e = np.exp(z)
         s = e.sum(axis=1, keepdims=True)
         p = e / s
-        ctx.save_for_backward(x, p.reshape(x.shape), t.reshape(x.shape))
+        if x.ndim == 1:                         # one sample: p and t take the logits' shape again
+            ctx.save_for_backward(x, p[0], t[0])
+        else:
+            ctx.save_for_backward(x, p, t)
         if labels is None:
             return -(t * _log_p(p, z, s)).sum() / n
         return -_log_p(p, z, s, (np.arange(n), labels)).sum() / n
@@ -504,7 +511,9 @@ class CrossEntropy(Op):
         x, p, t = ctx.saved_tensors
         if isinstance(x, Tensor):
             p = _softmax(x)                     # p as a function of x: differentiable again
-        return (p - t) * (g / (len(x) if x.ndim == 2 else 1)), None
+        d = p - t
+        d *= g / (len(x) if x.ndim == 2 else 1)  # in place on a new array (d = d * ... for Tensors)
+        return d, None
 
 
 def _log_p(p, z, s, at=...):
@@ -538,12 +547,15 @@ def _targets(t, shape, dtype):
             raise TypeError(f"cross_entropy: class labels must be integers, got {labels[bad[0]]} "
                             f"at position {bad[0]}")
         labels = labels.astype(np.int64)
-    if labels.min() < 0 or labels.max() >= c:  # checked: a negative index would silently wrap
+    onehot = np.zeros(shape, dtype)
+    try:
+        if labels.min() < 0:  # a negative index would silently wrap around
+            raise IndexError
+        onehot[np.arange(n), labels] = 1
+    except IndexError:
         bad = np.flatnonzero((labels < 0) | (labels >= c))[0]
         raise ValueError(f"cross_entropy: label {labels[bad]} at position {bad} is out of range "
-                         f"for {c} classes (labels must be integers in [0, {c}))")
-    onehot = np.zeros(shape, dtype)
-    onehot[np.arange(n), labels] = 1
+                         f"for {c} classes (labels must be integers in [0, {c}))") from None
     return labels, onehot
 
 
