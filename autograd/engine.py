@@ -7,7 +7,7 @@ import gc
 
 import numpy as np
 
-from .function import Function, freed_message, parent
+from .function import Function, freed_message
 from .tensor import Tensor, as_float_array, clock, state
 
 
@@ -116,11 +116,9 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                                 f"for {len(needs)} inputs")
             if anomaly_on:
                 anomaly.check_backward(node, g, results)
-            args = node._args
-            for a, gi, need in zip(args if args is not None else node._parents, results, needs):
-                if not need or gi is None:
+            for p, gi in zip(node._parents, results):
+                if p is None or gi is None:
                     continue
-                p = (a._node or a) if isinstance(a, Tensor) else a  # a is a node once its graph is freed
                 if isinstance(p, Tensor):  # a leaf
                     if gi.shape != p._data.shape:
                         gi = _fit(gi, p._data.shape, node, results)
@@ -140,10 +138,8 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                     ready.append(p)
             if not retain_graph:  # free what the node saved, and with it its hold on the graph
                 if node._saved:
-                    node._saved = None
-                elif args is not None:  # nothing saved: it can be walked again, by its parents
-                    node._parents = node.inputs
-                node._args = node._kwargs = None
+                    node._saved = node._parents = None
+                node._args = node._kwargs = None  # a node that saved nothing keeps its parents: it can be walked again
     except AttributeError as e:
         # a custom backward returned something other than an array (a list, a Python number)
         if e.name == "shape" and any(e.obj is r for r in results):
@@ -171,6 +167,8 @@ _make = Tensor._make
 
 
 def _count_consumers(roots):
+    """How many nodes of the graph consume each node; also settles each node's `_parents`, where
+    its input gradients go: the producing node, the leaf tensor itself, or None."""
     deps = dict.fromkeys(roots, 0)
     stack = list(roots)
     while stack:
@@ -179,9 +177,10 @@ def _count_consumers(roots):
             raise RuntimeError(freed_message(node))
         if node._saved and (node._dirty or node._stamp != clock[0]):
             _check_versions(node)  # checked before any gradient moves: an error leaves every .grad as it was
-        args = node._args if node._args is not None else node._parents
-        for a, need in zip(args, node.needs_input_grad):
-            p = parent(a) if need else None
+        if node._args is not None:
+            node._parents = tuple([((a._node or a) if isinstance(a, Tensor) else a) if need else None
+                                   for a, need in zip(node._args, node.needs_input_grad)])
+        for p in node._parents:
             if isinstance(p, Function):
                 if p in deps:
                     deps[p] += 1
@@ -226,8 +225,9 @@ def _accumulate(t, g, upstream):
     if isinstance(g, Tensor):  # create_graph: the gradient is itself part of a graph
         t.grad = g if old is None else old + g
         return
-    if g.dtype != t._data.dtype:
-        g = g.astype(t._data.dtype)
+    dtype = t._data.dtype
+    if g.dtype is not dtype and g.dtype != dtype:
+        g = g.astype(dtype)
     if old is None:
         if g is upstream or g.base is not None:
             g = g.copy()

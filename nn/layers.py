@@ -47,14 +47,13 @@ class Affine(Module):
     def forward(self, x):
         if not isinstance(x, (Tensor, np.ndarray)):
             x = np.asarray(x)
-        shape = x.shape
-        if x.ndim > 2:
-            x = x.reshape(len(x), -1)
-        n_in = self.W.shape[0]
-        if x.ndim != 2 or x.shape[1] != n_in:
-            raise ValueError(f"Affine({n_in}, {self.W.shape[1]}): input of shape {shape} does not "
-                             f"have {n_in} features; expected (N, {n_in}) or (N, ...) flattening to it")
-        return F.affine(x, self.W, self.b)
+        flat = x.reshape(len(x), -1) if x.ndim > 2 else x
+        try:
+            return F.affine(flat, self.W, self.b)
+        except ValueError:  # checked only once it failed: the check costs every step otherwise
+            n_in, n_out = self.W.shape
+            raise ValueError(f"Affine({n_in}, {n_out}): input of shape {x.shape} does not have {n_in} "
+                             f"features; expected (N, {n_in}) or (N, ...) flattening to it") from None
 
 
 class ReLU(Module):
