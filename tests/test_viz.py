@@ -185,3 +185,19 @@ def test_demo_draws_the_graph(tmp_path):
     done = run_demo("--graph", str(tmp_path / "shop.svg"))
     assert done.returncode == 0, done.stderr
     assert "grad=110.00000000000001" in (tmp_path / "shop.svg").read_text(encoding="utf-8")
+
+
+def svg_texts(svg):
+    """The words of an SVG drawing, in order: what Graphviz writes, whatever its coordinates."""
+    ns = "{http://www.w3.org/2000/svg}"
+    return [e.text for e in ET.fromstring(svg).iter(f"{ns}text")]
+
+
+@needs_dot
+def test_the_readme_picture_is_the_demos_output(tmp_path):
+    done = run_demo("--graph", str(tmp_path / "shop.svg"))
+    assert done.returncode == 0, done.stderr
+    committed = (ROOT / "docs" / "apple_orange.svg").read_text(encoding="utf-8")
+    drawn = (tmp_path / "shop.svg").read_text(encoding="utf-8")
+    assert "docs/apple_orange.svg" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "grad=" in svg_texts(committed) and svg_texts(drawn) == svg_texts(committed)
