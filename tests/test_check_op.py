@@ -4,6 +4,7 @@ import inspect
 
 import numpy as np
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 
 import autograd.functions as F
@@ -267,3 +268,19 @@ def test_strategies_for_kwargs_reach_the_op():
     cases = st.tuples(testing.arrays(), st.sampled_from([0.5, 2.0])).map(lambda c: ([c[0]], {"factor": c[1]}))
     testing.check_op(scale, arguments=cases, max_examples=FEW)
     assert set(seen) == {0.5, 2.0}
+
+
+def test_max_examples_comes_from_the_call_or_the_loaded_profile():
+    drawn = []
+    cases = testing.arrays().map(lambda x: drawn.append(x) or ([x], {}))
+    testing.check_op(lambda x: x * 2, arguments=cases, max_examples=7)
+    assert len(drawn) == 7
+    current = settings.get_current_profile_name()
+    settings.register_profile("check_op_few", max_examples=3)
+    settings.load_profile("check_op_few")
+    try:
+        drawn.clear()
+        testing.check_op(lambda x: x * 2, arguments=cases)
+    finally:
+        settings.load_profile(current)
+    assert len(drawn) == 3
