@@ -10,36 +10,14 @@ from hypothesis import strategies as st
 import autograd.functions as F
 from autograd import Function, testing
 from autograd.ops import OPS, Op
+from test_function import Cube, Mul       # x ** 3 and x * y, right
+from test_gradcheck import WrongCube      # x ** 3 with 2x^2 for 3x^2 in its backward
 
 FEW = 30  # examples per run: each wrong op below fails on almost any input
 EPS = 1e-5  # beyond check_op's finite-difference step
 
 
-class Cube(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * 3 * x ** 2
-
-
-class SlipCube(Cube):
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * 2 * x ** 2  # the exponent's 3 went missing
-
-
-class SwappedMul(Function):
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return x * y
-
+class SwappedMul(Mul):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
@@ -101,19 +79,19 @@ def test_a_callable_on_tensors_passes():
 
 
 def test_a_slip_in_a_backward_fails_naming_the_op_the_check_the_input_and_the_element():
-    msg = _failure(SlipCube)
-    assert msg.startswith("check_op(SlipCube): first derivatives: the gradient of input x")
+    msg = _failure(WrongCube)
+    assert msg.startswith("check_op(WrongCube): first derivatives: the gradient of input x")
     assert "is wrong at index" in msg and "finite differences" in msg
     assert "\ninputs:\n  x = array(" in msg and "upstream gradient:" in msg
 
 
 def test_the_failing_inputs_are_shrunk():
-    msg = _failure(SlipCube)
+    msg = _failure(WrongCube)
     assert "x = array(" in msg and "shape ())" in msg  # the simplest failing input: one number
 
 
 def test_a_0d_output_reports_the_derivatives_themselves():
-    msg = _failure(SlipCube, shapes=())
+    msg = _failure(WrongCube, shapes=())
     assert "the output is 0-d: the derivatives themselves are" in msg
 
 
@@ -242,7 +220,7 @@ def test_arguments_and_differentiable_for_an_op_with_labels():
 
 
 def test_an_op_of_the_table_without_an_argument_strategy_fails_the_op_table_test():
-    from tests.test_ops import test_op
+    import test_ops
 
     class Unlisted(Op):
         @staticmethod
@@ -254,7 +232,7 @@ def test_an_op_of_the_table_without_an_argument_strategy_fails_the_op_table_test
             return g * 2
     try:
         with pytest.raises(LookupError, match="no argument strategy for op Unlisted"):
-            test_op("Unlisted")
+            test_ops.test_op("Unlisted")
     finally:
         del OPS["Unlisted"]
 
