@@ -196,14 +196,14 @@ class _Case:
         ts, out = self.call(self.x, "forward")
         self.unchanged("forward")
         w = self.rng.standard_normal(out.shape)
-        self.upstream, w_before = w, w.copy()
+        self.upstream = w.copy()  # as it was given: to check w against, and to show
         self.attempt("backward", lambda: out.backward(w))
         self.unchanged("backward")
-        grads = self.leaf_grads(ts, w, w_before)
+        grads = self.leaf_grads(ts, w)
         self.float32(w)
         self.first_derivatives(w, grads)
         if second_order:
-            self.second_derivatives(w, w_before, grads)
+            self.second_derivatives(w, grads)
 
     def call(self, arrays, stage, requires_grad=True):
         ts = [Tensor(a, requires_grad=requires_grad) for a in arrays]
@@ -211,10 +211,10 @@ class _Case:
         for i, t in zip(self.slots, ts):
             vals[i] = t
         out = self.attempt(stage, lambda: self.fn(*vals, **self.kwargs))
-        if not isinstance(out, Tensor) or out.dtype.kind != "f":
-            self.fail(stage, f"the op returned {type(out).__name__}"
-                      f"{' of dtype ' + str(out.dtype) if hasattr(out, 'dtype') else ''}, "
-                      "not a float Tensor")
+        if not isinstance(out, Tensor):
+            self.fail(stage, f"the op returned {type(out).__name__}, not a Tensor")
+        if out.dtype.kind != "f":
+            self.fail(stage, f"the op returned a Tensor of dtype {out.dtype}, not a float Tensor")
         return ts, out
 
     def attempt(self, stage, run):
@@ -234,13 +234,16 @@ class _Case:
             if not np.array_equal(a, b, equal_nan=a.dtype.kind == "f"):
                 at = _index_of(np.flatnonzero(np.asarray(a != b).ravel())[0], np.shape(a))
                 self.fail("inputs unchanged", f"{stage} changed input {self.names[i]} in place "
-                          f"(first at index {at}: {b[at]!r} became {a[at]!r})")
+                          f"(first at index {at}: {b[at].item()!r} became {a[at].item()!r})")
 
-    def leaf_grads(self, ts, w, w_before):
-        """The .grad of each input after backward(w), as arrays, after checking w is intact."""
-        if not np.array_equal(w, w_before):
-            self.fail("upstream gradient unchanged", "backward changed the upstream gradient array "
+    def upstream_unchanged(self, w, stage):
+        if not np.array_equal(w, self.upstream):
+            self.fail("upstream gradient unchanged", f"{stage} changed the upstream gradient array "
                       "in place")
+
+    def leaf_grads(self, ts, w):
+        """The .grad of each input after backward(w), as arrays, after checking w is intact."""
+        self.upstream_unchanged(w, "backward")
         grads = []
         for k, t in enumerate(ts):
             g = None if t.grad is None else t.grad.data
@@ -269,15 +272,13 @@ class _Case:
                 return float((self.call(self.x, "first derivatives")[1].data * w).sum())
         self.against_finite_differences("first derivatives", grads, projected)
 
-    def second_derivatives(self, w, w_before, grads):
+    def second_derivatives(self, w, grads):
         check = "second derivatives"
         v = [self.rng.standard_normal(a.shape) for a in self.x]
         ts, out = self.call(self.x, check)
         firsts = self.attempt(check, lambda: grad(out, ts, grad_outputs=w, create_graph=True,
                                                    allow_unused=True))
-        if not np.array_equal(w, w_before):
-            self.fail("upstream gradient unchanged", "backward under create_graph=True changed the "
-                      "upstream gradient array in place")
+        self.upstream_unchanged(w, "backward under create_graph=True")
         self.unchanged("backward under create_graph=True")
         for k, g in enumerate(firsts):
             self.compare("first derivatives under create_graph=True", k, _values(g, ts[k]), grads[k],
