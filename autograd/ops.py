@@ -11,6 +11,8 @@ The class attributes are the facts the property tests need: the values an op's i
 and which inputs have a gradient (`differentiable`). `OPS` lists the table; `autograd.testing`
 builds inputs for each entry, and tests/test_ops.py checks every one against finite differences.
 """
+import operator
+
 import numpy as np
 
 from .function import Function
@@ -307,11 +309,26 @@ class Affine(Op):
 
 # --- reductions --------------------------------------------------------------------------------
 
+AxisError = getattr(np, "exceptions", np).AxisError  # numpy >= 1.25 keeps it in np.exceptions
+
+
+def normalize_axes(axis, ndim):
+    """`axis` (None, an int or a sequence of ints, negative ones counting from the end) as a
+    tuple of axes in [0, ndim): the one place where axes are resolved and bad ones refused."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = []
+    for a in ((axis,) if np.ndim(axis) == 0 else axis):
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise AxisError(a, ndim)
+        axes.append(a % ndim)
+    return tuple(axes)
+
+
 def _kept_shape(shape, axis):
     """The shape of a reduction over `axis` with keepdims=True."""
-    if axis is None:
-        return (1,) * len(shape)
-    axes = {a % len(shape) for a in ((axis,) if np.ndim(axis) == 0 else axis)}
+    axes = normalize_axes(axis, len(shape))
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -345,11 +362,12 @@ class Max(Op):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        y = np.max(x, axis=axis, keepdims=True)
+        axes = normalize_axes(axis, np.ndim(x))
+        y = np.max(x, axis=axes, keepdims=True)
         ties = x == y
-        ctx.save_for_backward(np.divide(ties, ties.sum(axis=axis, keepdims=True), dtype=y.dtype))
+        ctx.save_for_backward(np.divide(ties, ties.sum(axis=axes, keepdims=True), dtype=y.dtype))
         ctx.kept = y.shape
-        return y if keepdims else y.reshape(np.shape(np.max(x, axis=axis)) if axis is not None else ())
+        return y if keepdims else y.reshape([n for i, n in enumerate(y.shape) if i not in axes])
 
     @staticmethod
     def backward(ctx, g):                       # the maximum takes g; tied maxima share it equally
@@ -373,11 +391,12 @@ class Reshape(Op):
 class Transpose(Op):
     @staticmethod
     def forward(ctx, x, axes=None):
-        ctx.axes = axes
-        return np.transpose(x, axes)
+        y = np.transpose(x, axes)
+        ctx.axes = None if axes is None else normalize_axes(axes, np.ndim(x))
+        return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g):                       # the inverse permutation puts the axes back
         return g.transpose() if ctx.axes is None else g.transpose(*np.argsort(ctx.axes).tolist())
 
 
@@ -423,7 +442,7 @@ class Concatenate(Op):
     @staticmethod
     def forward(ctx, *xs, axis=0):
         y = np.concatenate(xs, axis=axis)
-        ctx.axis = axis % y.ndim
+        (ctx.axis,) = normalize_axes(axis, y.ndim)
         ctx.bounds = np.cumsum([0] + [np.shape(x)[ctx.axis] for x in xs]).tolist()
         return y
 
@@ -437,7 +456,7 @@ class Stack(Op):
     @staticmethod
     def forward(ctx, *xs, axis=0):
         y = np.stack(xs, axis=axis)
-        ctx.axis, ctx.n = axis % y.ndim, len(xs)
+        (ctx.axis,), ctx.n = normalize_axes(axis, y.ndim), len(xs)
         return y
 
     @staticmethod

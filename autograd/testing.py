@@ -146,6 +146,8 @@ def _reshape(draw, op):
 def _transpose(draw, op):
     (x,) = _arrays_for(draw, op, [draw(shapes())])
     axes = draw(st.none() | st.permutations(range(x.ndim)).map(tuple))
+    if axes is not None:  # some axes counted from the end: x.transpose(-1, 0, 1)
+        axes = tuple(a - x.ndim if draw(st.booleans()) else a for a in axes)
     return [x], {"axes": axes}
 
 

@@ -293,6 +293,26 @@ def test_transpose_without_axes_reverses_and_with_axes_permutes():
     np.testing.assert_array_equal(t.grad.data, g.transpose(2, 0, 1))
 
 
+@pytest.mark.parametrize("shape", [(2, 2, 2), (2, 3, 4)])
+@pytest.mark.parametrize("axes", [(-1, 0, 1), (0, -1, -2), (-3, -1, 1)])
+def test_transpose_with_negative_axes_has_the_inverse_permutation_as_gradient(shape, axes):
+    a = np.arange(float(np.prod(shape))).reshape(shape)
+    t = Tensor(a, requires_grad=True)
+    out = t.transpose(*axes)
+    np.testing.assert_array_equal(out.data, a.transpose(axes))
+    g = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(g)
+    np.testing.assert_array_equal(t.grad.data, g.transpose(np.argsort([ax % 3 for ax in axes])))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max"])
+def test_an_axis_out_of_range_is_numpys_axis_error_naming_the_op(name):
+    with pytest.raises(np.exceptions.AxisError, match=rf"^{name.title()}: axis 0 is out of bounds for array of dimension 0"):
+        getattr(Tensor(2.5, requires_grad=True), name)(axis=0)
+    with pytest.raises(np.exceptions.AxisError, match="axis -3 is out of bounds for array of dimension 2"):
+        getattr(Tensor(np.ones((2, 3))), name)(axis=(0, -3))
+
+
 @pytest.mark.parametrize("name, fn, dfn", [
     ("exp", np.exp, np.exp),
     ("log", np.log, lambda a: 1 / a),
