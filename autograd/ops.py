@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from .function import Function
-from .tensor import Tensor
+from .tensor import Tensor, _raw
 
 OPS = {}
 
@@ -95,7 +95,16 @@ class Pow(Op):
     def backward(ctx, g):                       # d(x^b)/dx = b x^(b-1), d(x^b)/db = x^b log x
         x, b, y = ctx.saved_tensors
         need_x, need_b = ctx.needs_input_grad
-        return (g * b * x ** (b - 1) if need_x else None), (g * y * _log(x) if need_b else None)
+        # At x = 0 the formulas meet 0 * inf: b x^(b-1) is 0 for b = 0 (x^0 is constant) and
+        # x^b log x is 0 for b > 0. Adding the constant 1 to x just there gives those zeros
+        # and leaves the formulas (and their own derivatives) as they are everywhere else.
+        zero = _raw(x) == 0
+        gx = gb = None
+        if need_x:
+            gx = g * b * (x + (zero & (_raw(b) == 0))) ** (b - 1)
+        if need_b:
+            gb = g * y * _log(x + zero)
+        return gx, gb
 
 
 class Maximum(Op):

@@ -464,3 +464,29 @@ def test_no_grad_in_the_main_thread_does_not_affect_a_worker():
         thread.start()
         thread.join(10)
     assert seen == {"enabled": True, "records": True}
+
+
+# --- edges: values where a formula meets 0 * inf -----------------------------------------------
+
+def test_x_to_the_power_0_has_gradient_0_at_x_0():
+    x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+def test_the_exponent_gradient_is_0_at_base_0():
+    x = Tensor(np.array([0.0, 0.0, 2.0]), requires_grad=True)
+    b = Tensor(np.array([0.0, 2.0, 2.0]), requires_grad=True)
+    with np.errstate(all="raise"):  # no 0 * inf on the way
+        (x ** b).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 4.0])
+    np.testing.assert_allclose(b.grad.data, [0.0, 0.0, 4.0 * np.log(2.0)], rtol=1e-15)
+
+
+def test_pow_at_base_0_is_differentiable_twice():
+    x = Tensor(np.array([0.0, 0.0, 1.5]), requires_grad=True)
+    b = np.array([1.0, 2.0, 3.0])
+    (gx,) = autograd.grad((x ** b).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(gx.data, [1.0, 0.0, 3 * 1.5 ** 2])
+    (gxx,) = autograd.grad(gx.sum(), x)
+    np.testing.assert_allclose(gxx.data, [0.0, 2.0, 6 * 1.5], rtol=1e-15)
