@@ -52,7 +52,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _as_grad_tensor(g):
-    return g if isinstance(g, Tensor) else Tensor._make(g)
+    return g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
 
 
 def _root_grad(t, g, create_graph):
@@ -60,7 +60,7 @@ def _root_grad(t, g, create_graph):
         if t._data.size != 1:
             raise RuntimeError(f"backward: grad can be implicit only for a one-element output; this "
                                f"output has shape {t.shape}, so pass grad= of that shape")
-        g = t._data.dtype.type(1) if t._data.ndim == 0 else np.ones_like(t._data)
+        g = np.ones_like(t._data)
     else:
         g = g._data if isinstance(g, Tensor) else as_float_array(g, "backward grad")
         if g.shape != t.shape:
@@ -231,9 +231,9 @@ def _accumulate(t, g, upstream):
     if old is None:
         if g is upstream or g.base is not None:
             g = g.copy()
-        t.grad = _make(g)
+        t.grad = _make(np.asarray(g))  # 0-d gradients come as NumPy scalars: kept as 0-d arrays
     else:
-        t.grad = _make(old._data + g)
+        t.grad = _make(np.asarray(old._data + g))
 
 
 from . import anomaly  # noqa: E402

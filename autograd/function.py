@@ -20,7 +20,6 @@ from .tensor import Tensor, as_float_array, clock, state
 
 _new = object.__new__
 _make = Tensor._make
-_FLOAT_SCALARS = {np.float64, np.float32}
 
 
 class Function:
@@ -56,8 +55,8 @@ class Function:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             raise same_kind(e, f"{cls.__name__}: {e} (inputs: {describe(args)})") from e
-        if type(out) not in _FLOAT_SCALARS and not (type(out) is np.ndarray and out.dtype.kind == "f"):
-            out = as_float_array(out, f"the result of {cls.__name__}")
+        if type(out) is not np.ndarray or out.dtype.kind != "f":
+            out = _as_result(ctx, out)
         if state.anomaly:
             anomaly.check_forward(ctx, args, out)
         if not record:
@@ -104,6 +103,18 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"
+
+
+def _as_result(ctx, out):
+    """A forward's result as a float ndarray; a NumPy scalar (what arithmetic on 0-d arrays
+    gives) becomes a 0-d array, also where forward saved it."""
+    if isinstance(out, (tuple, list)):
+        raise TypeError(f"{type(ctx).__name__}.forward returned a {type(out).__name__}; a Function "
+                        "returns one array (write one Function per output)")
+    array = as_float_array(out, f"the result of {type(ctx).__name__}")
+    if ctx._saved and array is not out:
+        ctx._saved = tuple([array if s is out else s for s in ctx._saved])
+    return array
 
 
 def parent(a):

@@ -61,8 +61,10 @@ def is_grad_enabled():
 
 
 def as_float_array(data, what="Tensor data"):
-    """Numbers, lists, int and bool arrays become float64; float arrays are kept as they are."""
-    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind == "f":
+    """Numbers, lists, int and bool arrays become float64; float arrays are kept as they are.
+    The result is always an ndarray: a NumPy scalar becomes a 0-d array of its dtype, the one
+    representation of 0-d data (writable in place, like any other tensor's)."""
+    if isinstance(data, np.ndarray) and data.dtype.kind == "f":
         return data
     try:
         arr = np.asarray(data)

@@ -6,8 +6,10 @@ import weakref
 import numpy as np
 import pytest
 
+import autograd
 import autograd.functions as F
-from autograd import Tensor, numerical_gradient
+import nn
+from autograd import Tensor, gradcheck, numerical_gradient
 
 
 def leaf(data, dtype=np.float64):
@@ -37,6 +39,36 @@ def test_float_arrays_keep_their_dtype_and_are_not_copied(dtype):
 def test_numpy_float_scalars_keep_their_dtype():
     assert Tensor(np.float32(1)).dtype == np.float32
     assert Tensor(np.float64(1)).dtype == np.float64
+
+
+@pytest.mark.parametrize("make", [lambda: Tensor(np.float64(1.5)), lambda: nn.Parameter(np.float32(1)),
+                                  lambda: Tensor(np.arange(3.0))[0], lambda: Tensor(np.ones(3)).sum(),
+                                  lambda: Tensor(2.0, requires_grad=True) * np.float64(3)])
+def test_0d_data_is_always_a_0d_array_that_can_be_written(make):
+    t = make()
+    assert type(t.data) is np.ndarray and t.shape == ()
+    t.data[...] = 4.0
+    assert t.item() == 4.0
+    t.copy_(5.0)
+    assert t.item() == 5.0
+
+
+def test_a_0d_parameter_loads_its_state_and_is_gradchecked():
+    m = nn.Module()
+    m.scale = nn.Parameter(np.float64(2.0))
+    m.load_state_dict({"scale": np.array(3.0)})
+    assert m.scale.item() == 3.0
+    assert gradcheck(lambda s: s * s, [m.scale])
+    (m.scale * m.scale).backward()
+    assert type(m.scale.grad.data) is np.ndarray and m.scale.grad.item() == 6.0
+
+
+def test_second_derivative_of_a_0d_op_that_saved_its_output():
+    x = Tensor(0.3, requires_grad=True)
+    (g,) = autograd.grad(x.sigmoid(), x, create_graph=True)
+    (gg,) = autograd.grad(g, x)
+    s = 1 / (1 + np.exp(-0.3))
+    np.testing.assert_allclose(gg.item(), s * (1 - s) * (1 - 2 * s), rtol=1e-14)
 
 
 def test_python_number_never_upcasts_float32():  # NEP 50
