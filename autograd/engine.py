@@ -197,8 +197,10 @@ def _check_versions(node):
                            "backward; gradients would be wrong. Write y = y * 2 (a new tensor) "
                            "instead of changing y.data")
     for a in node._args or ():
-        if isinstance(a, Tensor) and a._version > node._stamp and any(a._data is s for s in node._saved):
+        if isinstance(a, Tensor) and a._owner()._version > node._stamp and any(a._data is s for s in node._saved):
             label = f"'{a.name}'" if a.name else "a tensor"
+            if a._base is not None and a._base.name:
+                label = f"{label} (a view of '{a._base.name}')"
             raise RuntimeError(f"{label} of shape {a.shape}, saved by {name} for backward, was "
                                "modified in place after it was saved and before backward; gradients "
                                "would be wrong. Call backward before changing it (e.g. before "

@@ -60,7 +60,7 @@ class Function:
         if state.anomaly:
             anomaly.check_forward(ctx, args, out)
         if not record:
-            return _make(out, None)
+            return _make(out, None) if out.base is None else _view(out, None, args)
         # The node keeps its arguments (and so its input tensors) until backward; few objects
         # per node matters, since Python's garbage collector walks them all.
         ctx._args, ctx._kwargs, ctx._shape = args, kwargs or None, out.shape
@@ -69,7 +69,7 @@ class Function:
             for i, s in enumerate(ctx._saved):
                 if s is out:
                     ctx._out_index = i
-        return _make(out, ctx)
+        return _make(out, ctx) if out.base is None else _view(out, ctx, args)
 
     @property
     def inputs(self):
@@ -103,6 +103,25 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"
+
+
+def _view(out, node, args):
+    """The result tensor of an op whose array may be a view of an input's (reshape, transpose,
+    basic indexing): if it is, the two tensors share one version counter."""
+    t = _make(out, node)
+    memory = _memory(out)
+    for a in args:
+        if isinstance(a, Tensor) and _memory(a._data) is memory:
+            t._base = a._owner()
+            break
+    return t
+
+
+def _memory(a):
+    """The object that owns the memory of array `a` (the end of its chain of bases)."""
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return a
 
 
 def _as_result(ctx, out):

@@ -84,7 +84,9 @@ class Tensor:
     `data` is a float ndarray; `grad` is a Tensor filled in by `backward()`; `grad_fn` is the
     node (an `autograd.Function`) that made this tensor, None for leaves.
     """
-    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "__weakref__")
+    # _base: the tensor whose array this one's is a view of (W.T, W[:k], W.detach()): they share
+    # one version, so that an in-place change through either is seen by whoever saved the other
+    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "_base", "__weakref__")
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__ instead of looping
 
     def __init__(self, data, requires_grad=False, name=None):
@@ -94,6 +96,7 @@ class Tensor:
         self._node = None
         self.name = name
         self._version = 0
+        self._base = None
 
     @classmethod
     def _make(cls, data, node=None):
@@ -105,6 +108,7 @@ class Tensor:
         t._node = node
         t.name = None
         t._version = 0
+        t._base = None
         return t
 
     # --- the array -------------------------------------------------------------------------
@@ -118,12 +122,18 @@ class Tensor:
         # array; the version lets backward notice that a value it saved has changed since.
         if value is not self._data:
             value = value._data if isinstance(value, Tensor) else as_float_array(value)
-        node = self._node
-        if node is not None and node._saved and any(self._data is s for s in node._saved):
-            node._dirty = True
+        owner = self._owner()
+        for t in (self, owner):  # an op that saved its own output now holds a changed value
+            node = t._node
+            if node is not None and node._saved and any(t._data is s for s in node._saved):
+                node._dirty = True
         self._data = value
         clock[0] += 1
-        self._version = clock[0]
+        owner._version = clock[0]
+
+    def _owner(self):
+        """The tensor whose version this one shares: its base if it is a view, else itself."""
+        return self if self._base is None else self._base
 
     @property
     def requires_grad(self):
@@ -158,8 +168,10 @@ class Tensor:
         return self.data
 
     def detach(self):
-        """The same data, cut from the graph."""
-        return Tensor._make(self._data)
+        """The same data, cut from the graph (and sharing its version: it is a view)."""
+        t = Tensor._make(self._data)
+        t._base = self._owner()
+        return t
 
     def copy_(self, src):
         """Write `src` into this tensor's own array (same shape), keeping every alias to it."""
