@@ -102,22 +102,31 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
             _deliver(t, g, g, capture)
         while ready:
             node = ready.pop()
-            g = pending.pop(node)
-            if node._retained is not None and capture is None:  # autograd.grad touches no .grad
-                _retain(node, g)
-            if capture is not None and node in capture:
-                capture[node] = g
-            results = type(node).backward(node, g)
-            if type(results) is not tuple:
-                results = (results,)
-            needs = node.needs_input_grad
-            if len(results) != len(needs):
-                raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients "
-                                f"for {len(needs)} inputs")
-            if anomaly_on:
-                anomaly.check_backward(node, g, results)
+            g = pending.pop(node, None)
+            if g is None:  # each consumer's backward returned None for it: no gradient flows on
+                results = (None,) * len(node._parents)
+            else:
+                if node._retained is not None and capture is None:  # autograd.grad touches no .grad
+                    _retain(node, g)
+                if capture is not None and node in capture:
+                    capture[node] = g
+                results = type(node).backward(node, g)
+                if type(results) is not tuple:
+                    results = (results,)
+                needs = node.needs_input_grad
+                if len(results) != len(needs):
+                    raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients "
+                                    f"for {len(needs)} inputs")
+                if anomaly_on:
+                    anomaly.check_backward(node, g, results)
             for p, gi in zip(node._parents, results):
-                if p is None or gi is None:
+                if p is None:
+                    continue
+                if gi is None:  # the consumer is still counted off, or p would wait for it forever
+                    if not isinstance(p, Tensor):
+                        deps[p] -= 1
+                        if not deps[p]:
+                            ready.append(p)
                     continue
                 if isinstance(p, Tensor):  # a leaf
                     if gi.shape != p._data.shape:
