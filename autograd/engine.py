@@ -10,6 +10,8 @@ import numpy as np
 from .function import Function, freed_message
 from .tensor import Tensor, as_float_array, clock, state
 
+_make = Tensor._make
+
 
 def sum_to_shape(g, shape):
     """The one place where broadcasting is undone: sum `g` down to `shape`."""
@@ -48,11 +50,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None and not allow_unused:
             raise RuntimeError(f"autograd.grad: an input (shape {t.shape}) was not used to compute "
                                "the outputs; pass allow_unused=True to get None for it")
-    return tuple(None if g is None else _as_grad_tensor(g) for g in result)
+    return tuple(None if g is None else _as_tensor(_own(g, t.dtype)) for t, g in zip(inputs, result))
 
 
-def _as_grad_tensor(g):
-    return g if isinstance(g, Tensor) else Tensor._make(np.asarray(g))
+def _as_tensor(g):
+    return g if isinstance(g, Tensor) else _make(g)
+
+
+def _own(g, dtype):
+    """A copy of gradient `g` in `dtype` (the input's): never an alias of the caller's array, of
+    the upstream gradient or of another input's gradient, nor a read-only broadcast view. A Tensor
+    (create_graph) stays in the graph: the copy is another output of the node that made it."""
+    if isinstance(g, Tensor):
+        t = _make(g._data.astype(dtype), g._node)
+        t._requires_grad = g._requires_grad
+        return t
+    return np.array(g, dtype=dtype)
 
 
 def _root_grad(t, g, create_graph):
@@ -172,9 +185,6 @@ def _fit(g, shape, node, results):
     return sum_to_shape(g, shape)
 
 
-_make = Tensor._make
-
-
 def _count_consumers(roots):
     """How many nodes of the graph consume each node; also settles each node's `_parents`, where
     its input gradients go: the producing node, the leaf tensor itself, or None."""
@@ -232,8 +242,11 @@ def _deliver(leaf, g, upstream, capture):
 def _accumulate(t, g, upstream):
     """Add `g` into `t.grad`. A gradient that is (a view of) an array someone else holds is
     copied first, so that changing one `.grad` can never change another array."""
+    if not t._requires_grad:  # turned off after the graph was recorded
+        return
     old = t.grad
     if isinstance(g, Tensor):  # create_graph: the gradient is itself part of a graph
+        g = _own(g, t._data.dtype)
         t.grad = g if old is None else old + g
         return
     dtype = t._data.dtype

@@ -51,6 +51,10 @@ class Function:
                 need = False
             needs.append(need)
         ctx.needs_input_grad = needs = tuple(needs)
+        if len(arrays) == 2 and arrays[0] is arrays[1] and args[0] is not args[1]:
+            # a * a.detach(), a * a.data: one array for two arguments. The second gets a view of
+            # its own, so that saved values are matched to the right argument (create_graph).
+            arrays[1] = arrays[1].view()
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:

@@ -232,7 +232,7 @@ class ReLU(Op):
     @staticmethod
     def backward(ctx, g):                       # Relu layer: dout where x > 0, else 0 (0 at x = 0)
         (y,) = ctx.saved_tensors
-        return g * (y > 0)
+        return g * _positive(y)
 
 
 # --- matrix product ----------------------------------------------------------------------------
@@ -599,6 +599,20 @@ def _scatter_array(g, index, shape):
     return out
 
 
+class Positive(Function):
+    """The mask y > 0 in y's dtype, with derivative 0: under create_graph ReLU's gradient
+    depends on y through it, so it differentiates again (to zeros) as PyTorch's does."""
+
+    @staticmethod
+    def forward(ctx, y):
+        return (y > 0).astype(y.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+_positive = _either(Positive, lambda y: y > 0)
 _exp = _either(Exp, np.exp)
 _log = _either(Log, np.log)
 _softmax = _either(Softmax, softmax_array)
