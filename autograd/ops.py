@@ -422,7 +422,7 @@ class BroadcastTo(Op):
 class GetItem(Op):
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.index = np.shape(x), index
+        ctx.shape, ctx.index = np.shape(x), _own_index(index)
         return x[index]
 
     @staticmethod
@@ -441,6 +441,13 @@ class ScatterAdd(Op):
     @staticmethod
     def backward(ctx, g):
         return g[ctx.index]
+
+
+def _own_index(index):
+    """`index` with its arrays and lists copied: the caller may change theirs after forward."""
+    if isinstance(index, tuple):
+        return tuple(_own_index(i) for i in index)
+    return np.array(index) if isinstance(index, (np.ndarray, list)) else index
 
 
 def _axis_slices(axis, item):
@@ -530,6 +537,8 @@ class CrossEntropy(Op):
             ctx.save_for_backward(x, p[0], t[0])
         else:
             ctx.save_for_backward(x, p, t)
+        if n == 0:  # the mean over no samples, as NumPy's mean and PyTorch give it
+            return np.array(np.nan, x.dtype)
         if labels is None:
             return -(t * _log_p(p, z, s)).sum() / n
         return -_log_p(p, z, s, (np.arange(n), labels)).sum() / n
@@ -540,7 +549,7 @@ class CrossEntropy(Op):
         if isinstance(x, Tensor):
             p = _softmax(x)                     # p as a function of x: differentiable again
         d = p - t
-        d *= g / (len(x) if x.ndim == 2 else 1)  # in place on a new array (d = d * ... for Tensors)
+        d *= g / (max(len(x), 1) if x.ndim == 2 else 1)  # in place on a new array (d = d * ... for Tensors)
         return d, None
 
 
@@ -577,7 +586,7 @@ def _targets(t, shape, dtype):
         labels = labels.astype(np.int64)
     onehot = np.zeros(shape, dtype)
     try:
-        if labels.min() < 0:  # a negative index would silently wrap around
+        if n and labels.min() < 0:  # a negative index would silently wrap around
             raise IndexError
         onehot[np.arange(n), labels] = 1
     except IndexError:

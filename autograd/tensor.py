@@ -19,11 +19,9 @@ state = _State()
 clock = [0]
 
 
-class set_grad_enabled:
-    """Context manager (or decorator) that turns graph recording on or off in this thread."""
-
-    def __init__(self, mode):
-        self.mode = bool(mode)
+class _GradMode:
+    """Recording on or off in this thread inside a `with` block or a decorated function."""
+    mode = True
 
     def __enter__(self):
         self.prev = state.grad_enabled
@@ -37,23 +35,49 @@ class set_grad_enabled:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+            with _Switch(mode):
                 return fn(*args, **kwargs)
         return wrapper
 
 
-class no_grad(set_grad_enabled):
+class _Switch(_GradMode):
+    def __init__(self, mode):
+        self.mode = bool(mode)
+
+
+class set_grad_enabled(_Switch):
+    """`set_grad_enabled(False)` turns recording off in this thread at once, as PyTorch's does;
+    as a context manager or decorator, only inside the block or the function."""
+
+    def __init__(self, mode):
+        super().__init__(mode)
+        self.prev = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __enter__(self):
+        pass  # already switched in __init__; __exit__ restores what was before
+
+    def __call__(self, fn):
+        state.grad_enabled = self.prev  # a decorator switches only while the function runs
+        return super().__call__(fn)
+
+
+class _NoParamGradMode(_GradMode):
+    """Usable as `with cls():`, `@cls()` and bare `@cls`."""
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)
+
+
+class no_grad(_NoParamGradMode):
     """`with no_grad():` runs ops without recording a graph (evaluation, parameter updates)."""
-
-    def __init__(self):
-        super().__init__(False)
+    mode = False
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_NoParamGradMode):
     """`with enable_grad():` records again inside a no_grad block."""
-
-    def __init__(self):
-        super().__init__(True)
+    mode = True
 
 
 def is_grad_enabled():

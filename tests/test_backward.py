@@ -558,3 +558,38 @@ def test_requires_grad_turned_off_after_recording_leaves_grad_alone():
     y.backward()
     assert w.grad is None
     np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])
+
+
+def test_set_grad_enabled_called_as_a_function_switches_at_once():
+    x = Tensor([1.0], requires_grad=True)
+    try:
+        autograd.set_grad_enabled(False)
+        assert not autograd.is_grad_enabled() and not (x * 2).requires_grad
+    finally:
+        autograd.set_grad_enabled(True)
+    assert (x * 2).requires_grad
+    with autograd.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert autograd.is_grad_enabled()
+
+    @autograd.set_grad_enabled(False)
+    def evaluate():
+        return (x * 2).requires_grad
+    assert autograd.is_grad_enabled()  # decorating switches nothing by itself
+    assert evaluate() is False and autograd.is_grad_enabled()
+
+
+def test_no_grad_and_enable_grad_decorate_with_or_without_parentheses():
+    x = Tensor([1.0], requires_grad=True)
+
+    @no_grad
+    def bare():
+        return (x * 2).requires_grad
+
+    @autograd.enable_grad
+    def inner():
+        return (x * 2).requires_grad
+    assert bare() is False and bare.__name__ == "bare"
+    with no_grad():
+        assert inner() is True
+    assert autograd.is_grad_enabled()

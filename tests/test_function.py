@@ -267,3 +267,13 @@ def test_saved_tensors_after_backward_raise_naming_retain_graph():
     y.sum().backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         y.sum().backward()
+
+
+def test_a_forward_returning_a_tuple_is_refused_by_name():
+    class Both(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x, 2 * x
+
+    with pytest.raises(TypeError, match=r"^Both.forward returned a tuple; a Function returns one array"):
+        Both.apply(Tensor([1.0, 2.0], requires_grad=True))

@@ -263,6 +263,15 @@ def test_repeated_indices_accumulate_in_the_gradient():
     np.testing.assert_array_equal(t.grad.data, [8.0, 0.0, 2.0, 5.0])
 
 
+@pytest.mark.parametrize("index", [np.array([0, 0, 2]), [0, 0, 2], (np.array([0, 0, 2]),)], ids=["array", "list", "tuple"])
+def test_changing_the_index_after_forward_does_not_move_the_gradient(index):
+    t = leaf([1.0, 2.0, 3.0])
+    out = t[index]
+    (index[0] if isinstance(index, tuple) else index)[:] = [1, 1, 1]
+    out.backward(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(t.grad.data, [3.0, 0.0, 3.0])
+
+
 def test_indexing_with_a_comparison_mask():
     t = leaf([[-1.0, 2.0], [3.0, -4.0]])
     out = t[t > 0]
@@ -540,6 +549,15 @@ def test_cross_entropy_is_stable_for_huge_logits(label, expected_loss):
     loss.backward()
     assert np.all(np.isfinite(x.grad.data))
     np.testing.assert_allclose(x.grad.data, [[1.0, 0.0, 0.0]] - np.eye(3)[[label]], atol=1e-300)
+
+
+@pytest.mark.parametrize("t", [np.zeros(0, dtype=np.int64), np.zeros((0, 3))], ids=["labels", "one-hot"])
+def test_cross_entropy_of_an_empty_batch_is_nan_with_an_empty_gradient(t):
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    with np.errstate(all="raise"):
+        loss = F.cross_entropy(x, t)
+        loss.backward()
+    assert np.isnan(loss.item()) and x.grad.shape == (0, 3)
 
 
 def test_cross_entropy_rejects_bad_labels_and_shapes_by_name():
