@@ -162,13 +162,14 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 if node._saved:
                     node._saved = node._parents = None
                 node._args = node._kwargs = None  # a node that saved nothing keeps its parents: it can be walked again
-    except AttributeError as e:
+    except AttributeError:
         # a custom backward returned something other than an array (a list, a Python number)
-        if e.name == "shape" and any(e.obj is r for r in results):
-            i = next(k for k, r in enumerate(results) if r is e.obj)
-            raise TypeError(f"{type(node).__name__}.backward returned a {type(e.obj).__name__} as the "
-                            f"gradient of input {i}; return an ndarray of the input's shape, or None") from None
-        raise
+        bad = [(i, r) for i, r in enumerate(results) if r is not None and not hasattr(r, "shape")]
+        if not bad:
+            raise
+        i, r = bad[0]
+        raise TypeError(f"{type(node).__name__}.backward returned a {type(r).__name__} as the "
+                        f"gradient of input {i}; return an ndarray of the input's shape, or None") from None
     finally:
         state.grad_enabled = prev
         if gc_was_on:
