@@ -19,11 +19,9 @@ state = _State()
 clock = [0]
 
 
-class set_grad_enabled:
-    """Context manager (or decorator) that turns graph recording on or off in this thread."""
-
-    def __init__(self, mode):
-        self.mode = bool(mode)
+class _GradMode:
+    """Recording on or off in this thread inside a `with` block or a decorated function."""
+    mode = True
 
     def __enter__(self):
         self.prev = state.grad_enabled
@@ -37,23 +35,49 @@ class set_grad_enabled:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+            with _Switch(mode):
                 return fn(*args, **kwargs)
         return wrapper
 
 
-class no_grad(set_grad_enabled):
+class _Switch(_GradMode):
+    def __init__(self, mode):
+        self.mode = bool(mode)
+
+
+class set_grad_enabled(_Switch):
+    """`set_grad_enabled(False)` turns recording off in this thread at once, as PyTorch's does;
+    as a context manager or decorator, only inside the block or the function."""
+
+    def __init__(self, mode):
+        super().__init__(mode)
+        self.prev = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __enter__(self):
+        pass  # already switched in __init__; __exit__ restores what was before
+
+    def __call__(self, fn):
+        state.grad_enabled = self.prev  # a decorator switches only while the function runs
+        return super().__call__(fn)
+
+
+class _NoParamGradMode(_GradMode):
+    """Usable as `with cls():`, `@cls()` and bare `@cls`."""
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)
+
+
+class no_grad(_NoParamGradMode):
     """`with no_grad():` runs ops without recording a graph (evaluation, parameter updates)."""
-
-    def __init__(self):
-        super().__init__(False)
+    mode = False
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_NoParamGradMode):
     """`with enable_grad():` records again inside a no_grad block."""
-
-    def __init__(self):
-        super().__init__(True)
+    mode = True
 
 
 def is_grad_enabled():
@@ -61,8 +85,10 @@ def is_grad_enabled():
 
 
 def as_float_array(data, what="Tensor data"):
-    """Numbers, lists, int and bool arrays become float64; float arrays are kept as they are."""
-    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind == "f":
+    """Numbers, lists, int and bool arrays become float64; float arrays are kept as they are.
+    The result is always an ndarray: a NumPy scalar becomes a 0-d array of its dtype, the one
+    representation of 0-d data (writable in place, like any other tensor's)."""
+    if isinstance(data, np.ndarray) and data.dtype.kind == "f":
         return data
     try:
         arr = np.asarray(data)
@@ -82,7 +108,9 @@ class Tensor:
     `data` is a float ndarray; `grad` is a Tensor filled in by `backward()`; `grad_fn` is the
     node (an `autograd.Function`) that made this tensor, None for leaves.
     """
-    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "__weakref__")
+    # _base: the tensor whose array this one's is a view of (W.T, W[:k], W.detach()): they share
+    # one version, so that an in-place change through either is seen by whoever saved the other
+    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "_base", "__weakref__")
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__ instead of looping
 
     def __init__(self, data, requires_grad=False, name=None):
@@ -92,6 +120,7 @@ class Tensor:
         self._node = None
         self.name = name
         self._version = 0
+        self._base = None
 
     @classmethod
     def _make(cls, data, node=None):
@@ -103,6 +132,7 @@ class Tensor:
         t._node = node
         t.name = None
         t._version = 0
+        t._base = None
         return t
 
     # --- the array -------------------------------------------------------------------------
@@ -116,12 +146,18 @@ class Tensor:
         # array; the version lets backward notice that a value it saved has changed since.
         if value is not self._data:
             value = value._data if isinstance(value, Tensor) else as_float_array(value)
-        node = self._node
-        if node is not None and node._saved and any(self._data is s for s in node._saved):
-            node._dirty = True
+        owner = self._owner()
+        for t in (self, owner):  # an op that saved its own output now holds a changed value
+            node = t._node
+            if node is not None and node._saved and any(t._data is s for s in node._saved):
+                node._dirty = True
         self._data = value
         clock[0] += 1
-        self._version = clock[0]
+        owner._version = clock[0]
+
+    def _owner(self):
+        """The tensor whose version this one shares: its base if it is a view, else itself."""
+        return self if self._base is None else self._base
 
     @property
     def requires_grad(self):
@@ -156,8 +192,10 @@ class Tensor:
         return self.data
 
     def detach(self):
-        """The same data, cut from the graph."""
-        return Tensor._make(self._data)
+        """The same data, cut from the graph (and sharing its version: it is a view)."""
+        t = Tensor._make(self._data)
+        t._base = self._owner()
+        return t
 
     def copy_(self, src):
         """Write `src` into this tensor's own array (same shape), keeping every alias to it."""
