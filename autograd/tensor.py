@@ -83,7 +83,6 @@ class Tensor:
     node (an `autograd.Function`) that made this tensor, None for leaves.
     """
     __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "__weakref__")
-    __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__ instead of looping
 
     def __init__(self, data, requires_grad=False, name=None):
         self._data = as_float_array(data._data if isinstance(data, Tensor) else data)
@@ -182,9 +181,6 @@ class Tensor:
         a = np.asarray(self._data, dtype=dtype)
         return a.copy() if copy else a
 
-    def __float__(self):
-        return float(self.item())
-
     def __repr__(self):
         body = np.array2string(np.asarray(self._data), separator=", ", prefix="Tensor(")
         extra = "" if self._data.dtype == np.float64 else f", dtype={self._data.dtype}"
@@ -217,7 +213,24 @@ class Tensor:
     def __neg__(self): return ops.Neg.apply(self)
     def __pos__(self): return self
 
-    # Comparisons give plain boolean masks: they have no gradient.
+    # --- NumPy's protocols, conversions and comparisons (autograd/numpy_api.py) -------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return numpy_api.array_function(func, types, args, kwargs)
+
+    def __bool__(self): return bool(numpy_api.scalar(self, "bool"))
+    def __int__(self): return int(numpy_api.scalar(self, "int"))
+    def __float__(self): return float(numpy_api.scalar(self, "float"))
+    def __round__(self, ndigits=None): return round(numpy_api.scalar(self, "round"), ndigits)
+    def __format__(self, spec): return numpy_api.format_tensor(self, spec)
+
+    # Comparisons give plain boolean masks: they have no gradient. Tensors hash by identity.
+    def __eq__(self, other): return self._data == _raw(other)
+    def __ne__(self, other): return self._data != _raw(other)
+    __hash__ = object.__hash__
+
     def __gt__(self, other): return self._data > _raw(other)
     def __ge__(self, other): return self._data >= _raw(other)
     def __lt__(self, other): return self._data < _raw(other)
@@ -259,4 +272,4 @@ def _raw_index(index):
 
 from weakref import ref as _weakref  # noqa: E402
 
-from . import engine, ops  # noqa: E402  (they need Tensor defined first)
+from . import engine, numpy_api, ops  # noqa: E402  (they need Tensor defined first)

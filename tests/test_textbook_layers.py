@@ -505,3 +505,21 @@ def test_books_two_layer_net_trains_as_nn_two_layer_net_does():
     np.testing.assert_allclose(train_loss_list, twin_losses, rtol=1e-10)
     assert np.mean(train_loss_list[-20:]) < 0.5 * np.mean(train_loss_list[:20])
     assert network.accuracy(x_train, t_train) > max(first + 0.5, 0.8)
+
+
+def test_no_layer_writes_a_backward_formula():
+    """Every backward in nn/textbook.py hands dout to the op's vjp (`_backward`) or to other
+    layers; the only arithmetic is Relu's `+ 0` (see there)."""
+    import ast
+    import inspect
+
+    import nn.textbook as textbook
+    tree = ast.parse(inspect.getsource(textbook))
+    backwards = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == "backward"]
+    assert len(backwards) >= 5
+    for f in backwards:
+        calls = [n.func.attr for n in ast.walk(f) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+        assert set(calls) <= {"_backward", "backward", "reshape"}, (f.lineno, calls)
+        for n in ast.walk(f):
+            if isinstance(n, ast.BinOp):
+                assert isinstance(n.op, ast.Add) and isinstance(n.right, ast.Constant) and n.right.value == 0, f.lineno
