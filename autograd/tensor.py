@@ -158,6 +158,13 @@ class Tensor:
         """The same data, cut from the graph."""
         return Tensor._make(self._data)
 
+    def detach_(self):
+        """Cut this tensor from its graph in place: it becomes a leaf that needs no grad, and what
+        the graph held for backward (saved arrays, inputs) is let go."""
+        self._node = None
+        self._requires_grad = False
+        return self
+
     def copy_(self, src):
         """Write `src` into this tensor's own array (same shape), keeping every alias to it."""
         src = np.asarray(_raw(src))
