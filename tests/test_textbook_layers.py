@@ -523,3 +523,19 @@ def test_no_layer_writes_a_backward_formula():
         for n in ast.walk(f):
             if isinstance(n, ast.BinOp):
                 assert isinstance(n.op, ast.Add) and isinstance(n.right, ast.Constant) and n.right.value == 0, f.lineno
+
+
+def test_the_porting_guides_examples_print_what_their_comments_say(capsys):
+    import re
+    from pathlib import Path
+    guide = (Path(__file__).parents[1] / "docs" / "porting_the_book.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    run = [b for b in blocks if "print(" in b]
+    assert len(run) == 2
+    env = {"np": np, "MulLayer": MulLayer}
+    for block in run:
+        exec(block, env)
+        printed = capsys.readouterr().out.split("\n")[:-1]
+        expected = [line.split("# ", 1)[1] for line in block.split("\n") if line.startswith(("print", "# "))
+                    and "# " in line]
+        assert printed == expected
