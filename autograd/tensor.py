@@ -111,7 +111,6 @@ class Tensor:
     # _base: the tensor whose array this one's is a view of (W.T, W[:k], W.detach()): they share
     # one version, so that an in-place change through either is seen by whoever saved the other
     __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "_base", "__weakref__")
-    __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__ instead of looping
 
     def __init__(self, data, requires_grad=False, name=None):
         self._data = as_float_array(data._data if isinstance(data, Tensor) else data)
@@ -197,6 +196,13 @@ class Tensor:
         t._base = self._owner()
         return t
 
+    def detach_(self):
+        """Cut this tensor from its graph in place: it becomes a leaf that needs no grad, and what
+        the graph held for backward (saved arrays, inputs) is let go."""
+        self._node = None
+        self._requires_grad = False
+        return self
+
     def copy_(self, src):
         """Write `src` into this tensor's own array (same shape), keeping every alias to it."""
         src = np.asarray(_raw(src))
@@ -219,9 +225,6 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         a = np.asarray(self._data, dtype=dtype)
         return a.copy() if copy else a
-
-    def __float__(self):
-        return float(self.item())
 
     def __repr__(self):
         body = np.array2string(np.asarray(self._data), separator=", ", prefix="Tensor(")
@@ -255,7 +258,24 @@ class Tensor:
     def __neg__(self): return ops.Neg.apply(self)
     def __pos__(self): return self
 
-    # Comparisons give plain boolean masks: they have no gradient.
+    # --- NumPy's protocols, conversions and comparisons (autograd/numpy_api.py) -------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return numpy_api.array_function(func, types, args, kwargs)
+
+    def __bool__(self): return bool(numpy_api.scalar(self, "bool"))
+    def __int__(self): return int(numpy_api.scalar(self, "int"))
+    def __float__(self): return float(numpy_api.scalar(self, "float"))
+    def __round__(self, ndigits=None): return round(numpy_api.scalar(self, "round"), ndigits)
+    def __format__(self, spec): return numpy_api.format_tensor(self, spec)
+
+    # Comparisons give plain boolean masks: they have no gradient. Tensors hash by identity.
+    def __eq__(self, other): return self._data == _raw(other)
+    def __ne__(self, other): return self._data != _raw(other)
+    __hash__ = object.__hash__
+
     def __gt__(self, other): return self._data > _raw(other)
     def __ge__(self, other): return self._data >= _raw(other)
     def __lt__(self, other): return self._data < _raw(other)
@@ -297,4 +317,4 @@ def _raw_index(index):
 
 from weakref import ref as _weakref  # noqa: E402
 
-from . import engine, ops  # noqa: E402  (they need Tensor defined first)
+from . import engine, numpy_api, ops  # noqa: E402  (they need Tensor defined first)
