@@ -119,6 +119,12 @@ def test_a_backward_that_is_not_differentiable_again_fails_under_second_order():
     testing.check_op(FlatCube, second_order=False, max_examples=FEW)  # its first derivatives are right
 
 
+def test_second_order_may_depend_on_the_example():
+    msg = _failure(FlatCube, second_order=lambda args, kwargs: bool(np.all(args[0] > 0)))
+    assert msg.startswith("check_op(FlatCube): second derivatives:") and "\n  x = array(" in msg
+    testing.check_op(FlatCube, second_order=lambda args, kwargs: False, max_examples=FEW)
+
+
 def test_a_backward_that_fails_on_tensors_is_named():
     class NumpyCube(Cube):
         @staticmethod
