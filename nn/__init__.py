@@ -1,8 +1,8 @@
 """Neural-network pieces built on autograd: modules, optimizers, datasets, the TwoLayerNet."""
 from . import optim
-from .layers import RNN, Affine, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
+from .layers import RNN, Affine, BatchNorm, Conv2d, Dropout, MaxPool2d, ReLU, Sigmoid, SoftmaxWithLoss, Tanh
 from .module import Module, Parameter, Sequential
 from .two_layer_net import TwoLayerNet
 
 __all__ = ["Module", "Parameter", "Sequential", "Affine", "ReLU", "Sigmoid", "Tanh",
-           "SoftmaxWithLoss", "RNN", "TwoLayerNet", "optim"]
+           "SoftmaxWithLoss", "RNN", "Conv2d", "MaxPool2d", "Dropout", "BatchNorm", "TwoLayerNet", "optim"]
