@@ -1,5 +1,10 @@
 """A small autograd engine on NumPy: Tensors record the ops applied to them, and backward()
-applies each op's vector-Jacobian product, the textbook layer's backward formula, in reverse."""
+applies each op's vector-Jacobian product, the textbook layer's backward formula, in reverse.
+
+`autograd.viz` (drawing graphs) and `autograd.testing` (hypothesis strategies) are imported on
+first use, so that importing the engine needs neither hypothesis nor anything else optional."""
+import importlib
+
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # first: the rest builds on it
 from . import functions
 from .anomaly import detect_anomaly
@@ -10,3 +15,15 @@ from .gradcheck import GradcheckError, gradcheck, gradcheck_nodes, numerical_gra
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "grad", "numerical_gradient", "gradcheck", "gradcheck_nodes", "GradcheckError",
            "detect_anomaly", "functions"]
+
+_LAZY = ("testing", "viz")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)  # also sets it on the package
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

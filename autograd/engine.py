@@ -136,10 +136,13 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 deps[p] -= 1
                 if not deps[p]:
                     ready.append(p)
-            if not retain_graph:  # free what the node saved, and with it its hold on the graph
+            if not retain_graph:  # free what the node saved and the intermediate tensors it held
                 if node._saved:
-                    node._saved = node._parents = None
-                node._args = node._kwargs = None  # a node that saved nothing keeps its parents: it can be walked again
+                    node._saved = None
+                # _parents (nodes and leaf tensors, no arrays) stays, as PyTorch's next_functions do:
+                # a finished graph can still be drawn (autograd.viz), and a node that saved nothing
+                # can be walked again.
+                node._args = node._kwargs = None
     except AttributeError as e:
         # a custom backward returned something other than an array (a list, a Python number)
         if e.name == "shape" and any(e.obj is r for r in results):

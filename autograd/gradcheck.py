@@ -12,6 +12,7 @@ class GradcheckError(AssertionError):
 def numerical_gradient(f, x, h=1e-4):
     """Central differences (f(x+h) - f(x-h)) / 2h for each element of the ndarray `x`, which
     `f` reads in place; `x` is restored afterwards, even if `f` raises."""
+    __tracebackhide__ = True
     x = x._data if isinstance(x, Tensor) else x
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         # the steps x ± h are written into x: a list cannot take them, an int array rounds them away
@@ -34,18 +35,23 @@ def numerical_gradient(f, x, h=1e-4):
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     """Compare backprop with finite differences for every input that requires grad.
 
-    Outputs are projected on fixed random weights (one backward, two forwards per element).
-    Returns True or raises GradcheckError naming the input, the worst element and both values."""
+    A one-element output is differentiated as it is; several output elements are projected on
+    fixed random weights v (one backward, two forwards per input element), so what is compared
+    is the vector-Jacobian product v·d(output)/d(input). Returns True or raises GradcheckError
+    naming the input, the worst element and both values."""
+    __tracebackhide__ = True  # pytest shows the caller's line and the message, not this code
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     for i in checked:
         if inputs[i].dtype != np.float64:
             raise TypeError(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64")
     outs = _as_tuple(fn(*inputs))
+    scalar = sum(o.size for o in outs) == 1
     rng = np.random.default_rng(0)
-    weights = [rng.standard_normal(o.shape) for o in outs]
+    weights = [np.ones(o.shape) if scalar else rng.standard_normal(o.shape) for o in outs]
 
     def projected(_):  # recorded like any call: fn may itself differentiate (create_graph)
+        __tracebackhide__ = True
         return sum(float((o._data * w).sum()) for o, w in zip(_as_tuple(fn(*inputs)), weights))
 
     analytic = _grad([o for o in outs if o.requires_grad], [inputs[i] for i in checked],
@@ -58,18 +64,37 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
         if np.any(excess > 0):
             # plain ints and floats: NumPy 2 would print np.int64(1), np.float64(0.5)
             idx = tuple(int(k) for k in np.unravel_index(int(np.argmax(excess)), np.shape(n)))
-            ai, ni = float(a[idx]), float(n[idx])
-            raise GradcheckError(
-                f"gradcheck: the gradient of input {i} (shape {t.shape}) is wrong at index {idx}: "
-                f"backprop {ai!r} vs numerical {ni!r} (|diff| {abs(ai - ni):.3g} > "
-                f"atol {atol} + rtol {rtol} * |numerical|)")
+            raise GradcheckError(_mismatch(i, t, idx, float(a[idx]), float(n[idx]), scalar, atol, rtol))
     return True
+
+
+def _mismatch(i, t, idx, backprop, numerical, scalar, atol, rtol):
+    """The message of a failed gradcheck, in the function's own numbers where it has them."""
+    at = float(t._data[idx])
+    if scalar and t.size == 1:
+        what = f"the derivative of the output with respect to input {i} at {at!r} is wrong"
+    elif scalar:
+        what = (f"the gradient of the output with respect to input {i} (shape {t.shape}) is wrong "
+                f"at index {idx}, where the input is {at!r}")
+    else:
+        what = (f"the gradient of input {i} (shape {t.shape}) is wrong at index {idx}, where the "
+                f"input is {at!r}")
+    # finite differences are good to about 8 digits: 12.000000000789 is shown as 12.0
+    numerical = float(f"{numerical:.8g}")
+    message = (f"gradcheck: {what}: backprop {backprop!r} vs numerical {numerical!r} "
+               f"(|diff| {abs(backprop - numerical):.3g} > atol {atol} + rtol {rtol} * |numerical|)")
+    if not scalar:
+        message += (". The output has several elements, so these numbers are the vector-Jacobian "
+                    "product v\u00b7d(output)/d(input) along fixed random weights v (standard "
+                    "normal, one per output element), not a derivative of one output element")
+    return message
 
 
 def gradcheck_nodes(output, eps=1e-6, atol=1e-5, rtol=1e-3):
     """Check each recorded node's vjp on its own, at that node's own inputs (in float64), in
     the order the graph was built. Call before backward (backward frees the inputs). Raises
     GradcheckError naming the first op whose backward disagrees with finite differences."""
+    __tracebackhide__ = True
     nodes = _forward_order(output._node)
     for k, node in enumerate(nodes):
         if node._args is None:
@@ -81,6 +106,7 @@ def gradcheck_nodes(output, eps=1e-6, atol=1e-5, rtol=1e-3):
                   if isinstance(a, Tensor) else a for i, a in enumerate(args)]
 
         def op(*ts, values=values, slots=slots, cls=cls, kwargs=kwargs):
+            __tracebackhide__ = True
             vals = list(values)
             for i, t in zip(slots, ts):
                 vals[i] = t

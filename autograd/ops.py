@@ -797,8 +797,11 @@ class BatchNorm(Op):
             if a is not None and np.shape(a) != (d,):
                 raise ValueError(f"batch_norm: {name} has shape {np.shape(a)}; an input of shape "
                                  f"{np.shape(x)} has {d} features, so it needs shape ({d},)")
-        if not training and (running_mean is None or running_var is None):
-            raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
+        if not training:
+            if running_mean is None or running_var is None:
+                raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
+            # statistics kept in another float type do not change the result's (float32 stays float32)
+            running_mean, running_var = (np.asarray(a).astype(x.dtype, copy=False) for a in (running_mean, running_var))
         mu, var, xc, std, xn = _standardize(x2, training, running_mean, running_var)
         if training:
             for run, batch in ((running_mean, mu), (running_var, var)):

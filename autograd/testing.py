@@ -1,25 +1,31 @@
 """Property-based gradient tests in a few lines (needs hypothesis: pip install hypothesis).
 
-    from hypothesis import given
     from autograd import testing
 
-    @given(testing.arrays(shape=testing.shapes(), domain=(-2, 2)))
-    def test_my_op(x):
-        testing.assert_gradients(lambda t: MyOp.apply(t), x)
+    def test_my_op():
+        testing.check_op(MyOp, domain=(-2, 2))
 
-Strategies give float64 arrays by shape and dtype, mutually broadcastable shapes, class labels
-with matching one-hot rows, and values kept inside an op's domain and away from its kinks.
+`check_op` runs the property suite of the built-in op table on any op: first and second
+derivatives against finite differences over drawn shapes (0-d to 3-d), broadcasting and values,
+inputs and upstream gradient left unchanged, float32 kept float32. The strategies it is built
+from are public too: float64 arrays by shape and dtype, mutually broadcastable shapes, class
+labels with matching one-hot rows, and values kept inside an op's domain and away from its kinks.
 `op_arguments(op)` draws valid arguments for any op of the built-in table (autograd.ops.OPS).
 """
+import inspect
+from types import SimpleNamespace
+
 import numpy as np
-from hypothesis import assume
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .gradcheck import gradcheck
-from .tensor import Tensor
+from .engine import grad
+from .function import Function
+from .gradcheck import gradcheck, numerical_gradient
+from .tensor import Tensor, no_grad
 
-__all__ = ["shapes", "broadcastable_shapes", "values", "arrays", "tensors", "labels",
+__all__ = ["check_op", "shapes", "broadcastable_shapes", "values", "arrays", "tensors", "labels",
            "op_arguments", "assert_gradients"]
 
 MARGIN = 1e-2  # how far test values stay from a kink, well beyond the finite-difference step
@@ -41,8 +47,10 @@ def values(domain=(-3.0, 3.0), kinks=(), distinct=False, offset=0.0):
     on a grid of step 1/8 (plus `offset`) so that no two are within a finite-difference step."""
     lo, hi = domain
     if distinct:
-        return st.integers(int(np.ceil(lo * 8)), int(np.floor(hi * 8)) - 1).map(lambda i: i / 8 + offset)
-    return st.floats(lo, hi, allow_nan=False).filter(lambda v: all(abs(v - k) > MARGIN for k in kinks))
+        drawn = st.integers(int(np.ceil(lo * 8)), int(np.floor(hi * 8)) - 1).map(lambda i: i / 8 + offset)
+    else:
+        drawn = st.floats(lo, hi, allow_nan=False)
+    return drawn.filter(lambda v: all(abs(v - k) > MARGIN for k in kinks)) if kinks else drawn
 
 
 def arrays(shape=None, dtype=np.float64, domain=(-3.0, 3.0), kinks=(), distinct=False, offset=0.0):
@@ -72,6 +80,272 @@ def assert_gradients(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     return gradcheck(fn, ts, eps=eps, atol=atol, rtol=rtol)
 
 
+# --- the property suite of an op: check_op ---------------------------------------------------------
+
+def check_op(op, *, arity=None, domain=(-3.0, 3.0), kinks=(), distinct=False, shapes=None,
+             broadcast=True, second_order=True, max_examples=None, arguments=None,
+             differentiable=None, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """Check `op` over hypothesis-drawn inputs, the way the built-in op table is checked; raise
+    AssertionError naming the op, the check, the (shrunk) inputs, the input and the worst element.
+
+    `op` is a Function subclass (checked through its `apply`) or any callable on Tensors. Inputs
+    are float64 arrays of `arity` inputs (by default the arguments of `forward`, or of the
+    callable, that have no default), with values in `domain` (one (lo, hi) for all inputs or one
+    per input), at least MARGIN away from each of `kinks`, and with `distinct` free of ties (within
+    each input and across inputs). Shapes are 0-d to 3-d and, with `broadcast`, broadcast together
+    rather than being equal; `shapes` replaces them: a shape or a tuple of shapes (one per input),
+    or a hypothesis strategy of either. `arguments`, a strategy of (args, kwargs) for the op,
+    replaces all of these; `differentiable` then says, per argument, which ones have a gradient
+    (the rest are passed as drawn: labels, masks, indices).
+
+    For each example: the output is a float Tensor; first derivatives (backward with fixed random
+    upstream weights) agree with central differences of step `eps` within `atol + rtol * |fd|`;
+    with `second_order`, the first gradients under create_graph=True equal those of a plain
+    backward and their own derivatives agree with finite differences of the plain ones (so a
+    backward that escapes the graph fails unless the op is linear); forward and backward change
+    neither the inputs nor the upstream gradient, and no .grad shares memory with it; float32
+    inputs give a float32 output and float32 gradients. `max_examples` defaults to the loaded
+    hypothesis profile's (100 unless a profile says otherwise)."""
+    fn, name, params = _as_callable(op)
+    if arguments is None:
+        n = _arity(name, params) if arity is None else arity
+        if isinstance(domain[0], (tuple, list)) and len(domain) != n:
+            raise ValueError(f"check_op({name}): {len(domain)} domains for an op of {n} inputs")
+        domain = tuple(tuple(d) for d in domain) if isinstance(domain[0], (tuple, list)) else domain
+        facts = SimpleNamespace(domain=domain, kinks=tuple(kinks), distinct=distinct)
+        arguments = _inputs(facts, _input_shapes(n, shapes, broadcast))
+    tolerance = (eps, atol, rtol)
+
+    def check(case):
+        args, kwargs = case
+        _Case(name, fn, params, args, kwargs, differentiable, tolerance).run(second_order)
+    # the failure database keys examples by function: one key per op, not one for every op
+    check._hypothesis_internal_add_digest = f"{getattr(op, '__module__', '')}.{name}".encode()
+    # the explain phase would list lines of this module as the cause: the message says more
+    options = dict(deadline=None, report_multiple_bugs=False,
+                   phases=[p for p in settings().phases if p is not Phase.explain],
+                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                          HealthCheck.data_too_large])
+    if max_examples is not None:
+        options["max_examples"] = max_examples
+    settings(**options)(given(arguments)(check))()
+
+
+def _as_callable(op):
+    """(the function to call, the op's name, the parameters naming its inputs)."""
+    cls = op if isinstance(op, type) else getattr(op, "__self__", None)  # Cube or Cube.apply
+    if isinstance(cls, type) and issubclass(cls, Function):
+        return cls.apply, cls.__name__, list(inspect.signature(cls.forward).parameters.values())[1:]
+    if not callable(op):
+        raise TypeError(f"check_op: op must be a Function subclass or a callable on Tensors, "
+                        f"got {type(op).__name__}")
+    try:
+        params = list(inspect.signature(op).parameters.values())
+    except ValueError:  # builtins without a signature
+        params = []
+    return op, getattr(op, "__name__", None) or repr(op), params
+
+
+def _arity(name, params):
+    """The number of inputs: the positional parameters without a default."""
+    if any(p.kind is p.VAR_POSITIONAL for p in params) or not params:
+        raise TypeError(f"check_op({name}): cannot tell how many inputs the op takes from its "
+                        "signature; pass arity=")
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in params)
+
+
+def _input_shapes(n, shapes_=None, broadcast=True):
+    """A strategy of `n` shapes, one per input."""
+    if shapes_ is None:
+        return broadcastable_shapes(n) if n > 1 and broadcast else shapes().map(lambda s: (s,) * n)
+    drawn = shapes_ if isinstance(shapes_, st.SearchStrategy) else st.just(shapes_)
+
+    def per_input(s):
+        s = tuple(s)
+        if all(isinstance(k, (int, np.integer)) for k in s):  # one shape for every input
+            return (s,) * n
+        if len(s) != n:
+            raise ValueError(f"check_op: {len(s)} shapes drawn for an op of {n} inputs")
+        return tuple(tuple(k) for k in s)
+    return drawn.map(per_input)
+
+
+@st.composite
+def _inputs(draw, op, shapes_):
+    """(arrays, {}) for each input of `op`, of shapes drawn from `shapes_`, values by op's facts."""
+    return _arrays_for(draw, op, draw(shapes_)), {}
+
+
+class _Case:
+    """One drawn example: the op as a function of its differentiable arguments, and the checks."""
+
+    def __init__(self, name, fn, params, args, kwargs, differentiable, tolerance):
+        self.name, self.fn, self.args, self.kwargs = name, fn, list(args), kwargs
+        self.tolerance = tolerance
+        diff = differentiable or (True,) * len(args)
+        self.slots = [i for i in range(len(args)) if diff[i]]
+        self.x = [np.array(args[i], dtype=np.float64) for i in self.slots]
+        self.names = [_arg_name(params, i) for i in range(len(args))]
+        self.before = ([np.copy(a) for a in self.x],
+                       [np.copy(a) if isinstance(a, np.ndarray) else a for a in args])
+        self.rng = np.random.default_rng(0)
+        self.upstream = None
+
+    def run(self, second_order):
+        ts, out = self.call(self.x, "forward")
+        self.unchanged("forward")
+        w = self.rng.standard_normal(out.shape)
+        self.upstream = w.copy()  # as it was given: to check w against, and to show
+        self.attempt("backward", lambda: out.backward(w))
+        self.unchanged("backward")
+        grads = self.leaf_grads(ts, w)
+        self.float32(w)
+        self.first_derivatives(w, grads)
+        if second_order:
+            self.second_derivatives(w, grads)
+
+    def call(self, arrays, stage, requires_grad=True):
+        ts = [Tensor(a, requires_grad=requires_grad) for a in arrays]
+        vals = list(self.args)
+        for i, t in zip(self.slots, ts):
+            vals[i] = t
+        out = self.attempt(stage, lambda: self.fn(*vals, **self.kwargs))
+        if not isinstance(out, Tensor):
+            self.fail(stage, f"the op returned {type(out).__name__}, not a Tensor")
+        if out.dtype.kind != "f":
+            self.fail(stage, f"the op returned a Tensor of dtype {out.dtype}, not a float Tensor")
+        return ts, out
+
+    def attempt(self, stage, run):
+        try:
+            return run()
+        except AssertionError:
+            raise
+        except Exception as e:
+            self.fail(stage, f"raised {type(e).__name__}: {e}", cause=e)
+
+    def unchanged(self, stage):
+        x_before, args_before = self.before
+        changed = [(self.slots[k], a, b) for k, (a, b) in enumerate(zip(self.x, x_before))]
+        changed += [(i, a, b) for i, (a, b) in enumerate(zip(self.args, args_before))
+                    if i not in self.slots and isinstance(a, np.ndarray)]
+        for i, a, b in changed:
+            if not np.array_equal(a, b, equal_nan=a.dtype.kind == "f"):
+                at = _index_of(np.flatnonzero(np.asarray(a != b).ravel())[0], np.shape(a))
+                self.fail("inputs unchanged", f"{stage} changed input {self.names[i]} in place "
+                          f"(first at index {at}: {b[at].item()!r} became {a[at].item()!r})")
+
+    def upstream_unchanged(self, w, stage):
+        if not np.array_equal(w, self.upstream):
+            self.fail("upstream gradient unchanged", f"{stage} changed the upstream gradient array "
+                      "in place")
+
+    def leaf_grads(self, ts, w):
+        """The .grad of each input after backward(w), as arrays, after checking w is intact."""
+        self.upstream_unchanged(w, "backward")
+        grads = []
+        for k, t in enumerate(ts):
+            g = None if t.grad is None else t.grad.data
+            if g is not None and np.shares_memory(g, w):
+                self.fail("upstream gradient unchanged", f"the .grad of input "
+                          f"{self.names[self.slots[k]]} shares memory with the upstream gradient")
+            if g is not None and np.shape(g) != t.shape:
+                self.fail("backward", f"the gradient of input {self.names[self.slots[k]]} has shape "
+                          f"{np.shape(g)}, the input {t.shape}")
+            grads.append(np.zeros(t.shape) if g is None else g)
+        return grads
+
+    def float32(self, w):
+        ts, out = self.call([a.astype(np.float32) for a in self.x], "float32")
+        if out.dtype != np.float32:
+            self.fail("float32", f"float32 inputs gave a {out.dtype} output")
+        self.attempt("float32", lambda: out.backward(w.astype(np.float32)))
+        for k, t in enumerate(ts):
+            if t.grad is not None and t.grad.dtype != np.float32:
+                self.fail("float32", f"float32 inputs gave a {t.grad.dtype} gradient for input "
+                          f"{self.names[self.slots[k]]}")
+
+    def first_derivatives(self, w, grads):
+        def projected(_):  # <op(x), w>, read from the arrays numerical_gradient steps in place
+            with no_grad():
+                return float((self.call(self.x, "first derivatives")[1].data * w).sum())
+        self.against_finite_differences("first derivatives", grads, projected)
+
+    def second_derivatives(self, w, grads):
+        check = "second derivatives"
+        v = [self.rng.standard_normal(a.shape) for a in self.x]
+        ts, out = self.call(self.x, check)
+        firsts = self.attempt(check, lambda: grad(out, ts, grad_outputs=w, create_graph=True,
+                                                   allow_unused=True))
+        self.upstream_unchanged(w, "backward under create_graph=True")
+        self.unchanged("backward under create_graph=True")
+        for k, g in enumerate(firsts):
+            self.compare("first derivatives under create_graph=True", k, _values(g, ts[k]), grads[k],
+                         1e-12, 1e-9, "create_graph=True", "plain backward")
+        terms = [(g * vk).sum() for g, vk in zip(firsts, v) if g is not None and g.requires_grad]
+        seconds = [None] * len(ts)
+        if terms:  # none: a backward that is constant in the inputs (or escapes the graph)
+            seconds = self.attempt(check, lambda: grad(sum(terms[1:], terms[0]), ts,
+                                                       allow_unused=True))
+
+        def projected(_):  # <first gradients of a plain backward, v>
+            ts2, out2 = self.call(self.x, check)
+            firsts2 = grad(out2, ts2, grad_outputs=w, allow_unused=True)
+            return sum(float((g.data * vk).sum()) for g, vk in zip(firsts2, v) if g is not None)
+        self.against_finite_differences(check, [_values(g, t) for g, t in zip(seconds, ts)], projected)
+
+    def against_finite_differences(self, check, analytic, projected):
+        eps, atol, rtol = self.tolerance
+        for k, x in enumerate(self.x):
+            numeric = numerical_gradient(projected, x, eps)
+            self.compare(check, k, analytic[k], numeric, atol, rtol, "backprop", "finite differences")
+
+    def compare(self, check, k, got, want, atol, rtol, got_is, want_is):
+        excess = np.abs(got - want) - (atol + rtol * np.abs(want))
+        if excess.size and not np.all(excess <= 0):  # NaN fails too
+            at = _index_of(np.argmax(np.where(np.isnan(excess), np.inf, excess)), excess.shape)
+            g, n = float(got[at]), float(want[at])
+            w = float(self.upstream) if self.upstream.ndim == 0 else 0.0
+            if check == "second derivatives":
+                meaning = ("the values are derivatives of the first gradients (vector-Jacobian "
+                           "products with the upstream gradient below) summed with fixed random weights")
+            elif check == "first derivatives" and w:
+                meaning = f"the output is 0-d: the derivatives themselves are {g / w!r} vs {n / w!r}"
+            else:
+                meaning = "the values are vector-Jacobian products with the upstream gradient below"
+            self.fail(check, f"the gradient of input {self.names[self.slots[k]]} (shape "
+                      f"{np.shape(want)}) is wrong at index {at}: {got_is} {g!r} vs {want_is} {n!r} "
+                      f"(|diff| {abs(g - n):.3g} > atol {atol} + rtol {rtol} * |{want_is}|); {meaning}")
+
+    def fail(self, check, detail, cause=None):
+        lines = [f"check_op({self.name}): {check}: {detail}", "inputs:"]
+        with np.printoptions(floatmode="unique", threshold=200):  # as drawn, digit for digit
+            lines += [f"  {name} = {a!r}" for name, a in zip(self.names, self.before[1])]
+            lines += [f"  {key}={val!r}" for key, val in self.kwargs.items()]
+            if self.upstream is not None:
+                lines.append(f"upstream gradient: {self.upstream!r}")
+        raise AssertionError("\n".join(lines)) from cause
+
+
+def _arg_name(params, i):
+    """The name of positional argument `i`: its parameter's, or `xs[k]` for `*xs`."""
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if i < len(positional):
+        return positional[i].name
+    star = [p.name for p in params if p.kind is p.VAR_POSITIONAL]
+    return f"{star[0]}[{i - len(positional)}]" if star else f"input {i}"
+
+
+def _index_of(flat, shape):
+    return tuple(int(k) for k in np.unravel_index(int(flat), shape))
+
+
+def _values(g, like):
+    """A gradient as an array: zeros for None (the input does not reach the output)."""
+    return np.zeros(like.shape) if g is None else np.asarray(g.data)
+
+
 # --- arguments for each op of the table: (args, kwargs) for op.apply -------------------------------
 
 def _domain(op, i):
@@ -80,18 +354,17 @@ def _domain(op, i):
 
 
 def _arrays_for(draw, op, shapes_):
-    return [draw(arrays(s, domain=_domain(op, i), kinks=op.kinks, distinct=op.distinct, offset=i / 16))
+    return [draw(arrays(s, domain=_domain(op, i), kinks=op.kinks, distinct=op.distinct,
+                        offset=i / (8 * len(shapes_))))
             for i, s in enumerate(shapes_)]
 
 
-@st.composite
-def _unary(draw, op):
-    return _arrays_for(draw, op, [draw(shapes())]), {}
+def _unary(op):
+    return _inputs(op, _input_shapes(1))
 
 
-@st.composite
-def _binary(draw, op):
-    return _arrays_for(draw, op, draw(broadcastable_shapes(2))), {}
+def _binary(op):
+    return _inputs(op, _input_shapes(2))
 
 
 @st.composite

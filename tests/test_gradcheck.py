@@ -1,6 +1,10 @@
 """Gradient checking: the textbook's numerical_gradient, gradcheck, gradcheck_nodes, and the
 public helpers of autograd.testing with which users write their own property tests."""
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +15,7 @@ import autograd
 import autograd.functions as F
 from autograd import GradcheckError, Tensor, gradcheck, gradcheck_nodes, numerical_gradient, testing
 
+ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -109,9 +114,80 @@ def test_gradcheck_names_the_input_the_worst_element_and_both_values():
     assert "input 1" in message
     assert "(1, 2)" in message
     assert re.search(r"backprop 7\.0\b", message)
-    numerical = float(re.search(r"numerical (\S+)", message).group(1))
+    numerical = float(re.search(r"numerical ([^ ]+) \(", message).group(1))
     assert abs(numerical) < 1e-6  # d(x^2)/dx at x = 0
+    assert "where the input is 0.0" in message
+    assert "vector-Jacobian product" in message and "random weights" in message  # a (2, 3) output
     assert isinstance(info.value, AssertionError)
+
+
+class CubeWithWrongBackward(autograd.Function):
+    """x^3 whose backward says 1.5x^2: half of the right 3x^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 1.5 * x ** 2
+
+
+def test_gradcheck_of_a_scalar_function_of_a_scalar_gives_the_two_derivatives():
+    x = Tensor(2.0, requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(CubeWithWrongBackward.apply, [x])
+    message = str(info.value)
+    assert ("the derivative of the output with respect to input 0 at 2.0 is wrong: "
+            "backprop 6.0 vs numerical 12.0 ") in message
+    assert "random" not in message
+
+
+def test_gradcheck_of_a_scalar_output_gives_the_gradient_elements_themselves():
+    x = Tensor(np.array([[1.0, -1.0], [0.5, 2.0]]), requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a: CubeWithWrongBackward.apply(a).sum(), [x])
+    message = str(info.value)
+    assert "input 0 (shape (2, 2)) is wrong at index (1, 1), where the input is 2.0" in message
+    assert "backprop 6.0 vs numerical 12.0 " in message  # d(sum x^3)/dx at 2: 12
+    assert "random" not in message
+
+
+def test_gradcheck_of_several_outputs_says_the_numbers_are_a_projection():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    for fn in (CubeWithWrongBackward.apply,  # two output elements
+               lambda a: (CubeWithWrongBackward.apply(a[0]), a[1] * 1.0)):  # two scalar outputs
+        with pytest.raises(GradcheckError) as info:
+            gradcheck(fn, [x])
+        message = str(info.value)
+        assert "vector-Jacobian product" in message and "fixed random weights" in message
+        backprop, numerical = map(float, re.search(r"backprop (\S+) vs numerical (\S+) ", message).groups())
+        assert numerical == pytest.approx(2 * backprop, rel=1e-6)  # the same weight on both
+
+
+def test_gradcheck_frames_are_hidden_from_pytest_tracebacks(tmp_path):
+    (tmp_path / "test_user_op.py").write_text(
+        "import autograd\n"
+        "from autograd import Tensor\n"
+        "from test_gradcheck import CubeWithWrongBackward\n"
+        "def test_cube():\n"
+        "    autograd.gradcheck(CubeWithWrongBackward.apply, [Tensor(2.0, requires_grad=True)])\n"
+        "def test_cube_nodes():\n"
+        "    autograd.gradcheck_nodes(CubeWithWrongBackward.apply(Tensor(2.0, requires_grad=True)))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                           str(tmp_path / "test_user_op.py")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    out = done.stdout
+    assert "2 failed" in out, out
+    assert "autograd.gradcheck(CubeWithWrongBackward.apply" in out  # the user's line
+    assert "backprop 6.0 vs numerical 12.0" in out
+    assert "gradcheck_nodes: the backward of CubeWithWrongBackward" in out
+    for inside in ("excess = np.abs(a - n)", "def gradcheck(", "def numerical_gradient(",
+                   "def gradcheck_nodes(", "gradcheck.py"):
+        assert inside not in out, out
 
 
 def test_gradcheck_rejects_float32_inputs():

@@ -1,5 +1,5 @@
 """In-place safety. That no op changes its inputs or the upstream gradient is checked for the
-whole op table in test_ops.py (test_no_op_mutates_its_inputs_or_the_upstream_gradient). Here:
+whole op table in test_ops.py (autograd.testing.check_op, "inputs unchanged"). Here:
 changing a tensor's data in place after an op saved it for backward is an error at backward time
 naming the tensor and the op, never wrong gradients.
 

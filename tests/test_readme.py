@@ -2,6 +2,8 @@
 import re
 from pathlib import Path
 
+from hypothesis import settings
+
 README = (Path(__file__).parents[1] / "README.md").read_text()
 BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
 
@@ -19,7 +21,14 @@ def test_the_five_minute_example():
     assert (env["W"].grad.shape, env["b"].grad.shape) == ((3, 4), (4,))
 
 
-def test_the_property_test_of_a_custom_op():
+def test_the_property_test_of_a_custom_op_and_the_ways_to_state_its_inputs():
     env = {}
-    exec(_block("from hypothesis import given"), env)
-    env["test_cube"]()
+    exec(_block("from autograd import Function, testing"), env)
+    exec(_block("from hypothesis import settings\n\nsettings.register_profile"), env)
+    current = settings.get_current_profile_name()
+    settings.load_profile("dev")  # the README's own profile: what it says keeps check_op fast
+    try:
+        env["test_cube"]()
+        exec(_block("import autograd.functions as F\n\ntesting.check_op"), env)
+    finally:
+        settings.load_profile(current)

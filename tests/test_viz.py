@@ -1,13 +1,16 @@
+import gc
 import shutil
 import subprocess
 import sys
 import time
+import types
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import autograd.functions as F
 from autograd import Tensor, viz
 from demos.apple_orange import shop
 
@@ -129,12 +132,186 @@ def test_missing_dot_says_how_to_install(tmp_path, monkeypatch):
     assert not (tmp_path / "graph.svg").exists()
 
 
-def test_freed_graph_is_drawn_with_a_note():
-    x = Tensor(3.0, requires_grad=True, name="x")
-    y = x * x
-    y.backward()  # frees what Mul saved, and with it the link to x
+def readme_shop():
+    """The README's apple & orange example as written: no names, no retain_graph, no retain_grads."""
+    apple, n_apple = Tensor(100.0, requires_grad=True), Tensor(2.0, requires_grad=True)
+    orange, n_orange = Tensor(150.0, requires_grad=True), Tensor(3.0, requires_grad=True)
+    tax = Tensor(1.1, requires_grad=True)
+    price = (apple * n_apple + orange * n_orange) * tax
+    price.backward()
+    return price, (apple, n_apple, orange, n_orange, tax)
+
+
+def leaf_label(value, grad):
+    return (f'style="rounded,filled", fillcolor="#e8f0fe", label=<<font point-size="9" '
+            f'color="gray40">float64 ()</font><br/>{value}<br/><font color="red">grad={grad}</font>>')
+
+
+def test_a_graph_drawn_after_a_normal_backward_shows_every_leaf_and_the_structure():
+    price, leaves = readme_shop()
+    dot = viz.to_dot(price)
+    for value, grad in LEAVES.values():
+        assert dot.count(leaf_label(value, grad)) == 1
+    assert dot.count('<font point-size="8">Mul</font>') == 3
+    assert dot.count('<font point-size="8">Add</font>') == 1
+    assert dot.count(" -> ") == 12  # the same links as before backward
+    assert dot.count('style="rounded,dashed"') == 3  # apple*n, orange*n, their sum: freed values
+    assert dot.count('<font color="gray50">freed</font>') == 3
+    assert "715.0000000000001" in dot  # the output keeps its value
+    assert "retain_graph=True" in dot  # the note on what was freed
+
+
+def test_after_backward_an_intermediate_kept_with_retain_grad_shows_value_and_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True, name="x")
+    h = x * 3.0
+    h.name = "h"
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward()
     dot = viz.to_dot(y)
-    assert "retain_graph=True" in dot and "Mul" in dot
+    assert '<b>h</b><br/><font point-size="9" color="gray40">float64 (2,)</font><br/>[3, 6]<br/><font color="red">grad=[6, 12]</font>' in dot
+    assert "<b>x</b>" in dot and "grad=[18, 36]" in dot
+    assert dot.count('<font color="gray50">freed</font>') == 1  # h * h, held by nobody
+    assert '(2,)</font><br/><font color="gray50">freed' in dot  # with its shape
+
+
+def test_inputs_that_needed_no_gradient_are_marked_after_backward():
+    W = Tensor(np.ones((3, 2)), requires_grad=True, name="W")
+    y = (np.ones((4, 3)) @ W).sum() * 2.0
+    before = viz.to_dot(y)
+    assert "float64 (4, 3)" in before and "label=<2.0>" in before  # the batch and the constant
+    y.backward()
+    after = viz.to_dot(y)
+    assert after.count('label="no grad"') == 2
+    assert "<b>W</b>" in after and "grad=[8, 8]" in after
+
+
+def test_the_freed_graph_can_still_not_be_backwarded_twice():
+    price, _ = readme_shop()
+    viz.draw(price)
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        price.backward()
+
+
+def reachable_arrays(root):
+    """Every array (or NumPy scalar) reachable from `root` through references."""
+    found, seen, stack = [], set(), [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, (np.ndarray, np.generic)):
+            found.append(obj)
+        else:
+            stack.extend(gc.get_referents(obj))
+    return found
+
+
+def test_a_graph_that_can_be_drawn_after_backward_holds_no_saved_arrays():
+    rng = np.random.default_rng(0)
+    W = Tensor(rng.standard_normal((3, 4)), requires_grad=True, name="W")
+    b = Tensor(np.zeros(4), requires_grad=True, name="b")
+    x = rng.standard_normal((5, 3))
+    loss = F.cross_entropy((x @ W + b).tanh() * 2.0, np.array([0, 1, 2, 3, 0])) + (W ** 2).mean()
+    assert any(a is x for a in reachable_arrays(loss))  # before backward: the batch, the saved values
+    loss.backward()
+    kept = {id(a) for a in (loss._data, W._data, b._data, W.grad._data, b.grad._data)}
+    assert [a for a in reachable_arrays(loss) if id(a) not in kept] == []
+    dot = viz.to_dot(loss)
+    assert "<b>W</b>" in dot and "<b>b</b>" in dot and dot.count("grad=") == 3  # W, b, the legend
+
+
+# --- the Graph object: notebooks and files -----------------------------------------------------
+
+@needs_dot
+def test_draw_shows_inline_as_svg_in_a_notebook():
+    price, _ = readme_shop()
+    graph = viz.draw(price)
+    bundle = graph._repr_mimebundle_()
+    root = ET.fromstring(bundle["image/svg+xml"])
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    words = svg_texts(bundle["image/svg+xml"])
+    for value, grad in LEAVES.values():
+        assert value in words and f"grad={grad}" in words
+    assert "Graph" in bundle["text/plain"]
+    IPython = pytest.importorskip("IPython.core.interactiveshell")
+    data, _ = IPython.InteractiveShell.instance().display_formatter.format(graph)
+    assert data["image/svg+xml"] == bundle["image/svg+xml"]
+
+
+def test_without_dot_a_notebook_shows_the_dot_text(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing on PATH: no dot
+    price, _ = readme_shop()
+    graph = viz.draw(price, grads=False)
+    bundle = graph._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"}
+    assert "dot was not found" in bundle["text/plain"].splitlines()[0]
+    assert bundle["text/plain"].endswith(graph.source)
+    assert graph.source == str(graph) == viz.to_dot(price, grads=False) and "grad=" not in graph.source
+
+
+@needs_dot
+@pytest.mark.parametrize("with_graphviz_package", [True, False])
+def test_a_graph_saves_itself_in_each_format(tmp_path, monkeypatch, with_graphviz_package):
+    if with_graphviz_package:
+        pytest.importorskip("graphviz")
+    else:
+        monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz fails: dot itself draws
+    graph = viz.draw(readme_shop()[0])
+    svg = graph.save(tmp_path / "g.svg")
+    assert svg == tmp_path / "g.svg" and "grad=110.00000000000001" in svg_texts(svg.read_text("utf-8"))
+    assert graph.save(str(tmp_path / "g.png")).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert graph.save(tmp_path / "g.pdf").read_bytes()[:5] == b"%PDF-"
+    for suffix in ("dot", "gv"):
+        assert graph.save(tmp_path / f"g.{suffix}").read_text("utf-8") == graph.source
+
+
+@pytest.mark.parametrize("with_graphviz_package", [True, False])
+def test_a_failing_dot_is_an_error_with_its_message_and_writes_nothing(tmp_path, monkeypatch, with_graphviz_package):
+    if with_graphviz_package:
+        pytest.importorskip("graphviz")
+    else:
+        monkeypatch.setitem(sys.modules, "graphviz", None)
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'Error: out of ink' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="dot failed to draw the graph as svg: Error: out of ink"):
+        viz.draw(readme_shop()[0]).save(tmp_path / "g.svg")
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_saving_into_a_missing_folder_names_it(tmp_path):
+    graph = viz.draw(readme_shop()[0])
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        graph.save(tmp_path / "nowhere" / "g.dot")
+    with pytest.raises(ValueError, match=r"\.svg"):
+        graph.save(tmp_path / "g.jpeg")
+    with pytest.raises(ValueError, match="svg, png, pdf"):
+        graph.pipe("jpeg")
+
+
+def test_draw_takes_tensors_only():
+    with pytest.raises(TypeError, match="ndarray"):
+        viz.draw(np.ones(3))
+
+
+# --- autograd's lazy submodules ----------------------------------------------------------------
+
+def test_import_autograd_reaches_viz_and_testing_lazily_without_hypothesis():
+    code = ("import sys, autograd\n"
+            "assert 'hypothesis' not in sys.modules and 'autograd.viz' not in sys.modules\n"
+            "assert callable(autograd.viz.draw)\n"
+            "assert 'hypothesis' not in sys.modules\n"
+            "assert callable(autograd.testing.arrays) and 'hypothesis' in sys.modules\n"
+            "from autograd import testing, viz\n"
+            "assert testing is autograd.testing and viz is autograd.viz\n"
+            "assert {'viz', 'testing'} <= set(dir(autograd))\n"
+            "try:\n    autograd.vis\nexcept AttributeError as e:\n    print(e)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "module 'autograd' has no attribute 'vis'"
 
 
 def test_arrays_are_abbreviated_and_summarised():
@@ -201,3 +378,19 @@ def test_the_readme_picture_is_the_demos_output(tmp_path):
     drawn = (tmp_path / "shop.svg").read_text(encoding="utf-8")
     assert "docs/apple_orange.svg" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "grad=" in svg_texts(committed) and svg_texts(drawn) == svg_texts(committed)
+
+
+@needs_dot
+def test_the_readme_notebook_example_runs_as_written(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = readme.split("```python\n")[1:]
+    five_minutes = next(b for b in blocks if b.startswith("import numpy as np\nfrom autograd import Tensor"))
+    drawing = next(b for b in blocks if b.startswith("from autograd import viz\nprice.backward()"))
+    env = {}
+    exec(five_minutes.split("\nprice.backward()")[0], env)  # the apple & orange graph, up to backward
+    monkeypatch.chdir(tmp_path)
+    exec(drawing.split("```")[0], env)
+    assert (tmp_path / "shop.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    dot = viz.to_dot(env["price"])
+    assert "grad=110.00000000000001" in dot and "grad=650.0" in dot  # n_apple's, tax's
+    assert "650.0<br/><font color=\"red\">grad=1.1</font>" in dot  # all_price: retain_grad() kept it
