@@ -9,13 +9,12 @@ what the step allocates above what was held before it; NumPy reports its arrays 
 """
 import argparse
 import itertools
-import time
 import tracemalloc
 
 import numpy as np
 
-from .common import blas_limit, emit, median, settle_gc, threadpool_limits
-from .step import have_torch
+from .common import blas_limit, emit, median, threadpool_limits
+from .step import have_torch, time_steps
 
 LR = 0.01
 N_BATCHES = 3
@@ -171,14 +170,6 @@ def step_memory(step):
         return tracemalloc.get_traced_memory()[1] - base
     finally:
         tracemalloc.stop()
-
-
-def time_steps(step, n):
-    settle_gc()
-    start = time.perf_counter()
-    for _ in range(n):
-        step()
-    return (time.perf_counter() - start) / n
 
 
 def bench_dtype(dtype, rounds, budget_s, skip=()):

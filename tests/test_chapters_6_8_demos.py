@@ -10,22 +10,12 @@ import pytest
 import nn
 import nn.datasets as D
 from demos import chapter6, train_convnet
-from test_demos import write_dataset
+from test_demos import data_dir, write_dataset  # noqa: F401  (data_dir: a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCH = re.compile(r"^epoch\s+(\d+)\s+loss (\d+\.\d+)\s+train acc (\d\.\d+)\s+test acc (\d\.\d+)\s+\(first (\d+) images\)$")
 FINAL = re.compile(r"^final: test acc (\d\.\d+) on all (\d+) test images; (\d+) steps in (\d+\.\d+) s "
                    r"with evaluation \((\d+\.\d+) steps/s in the (\d+\.\d+) s of training\)$")
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.delenv("AUTOGRAD_DATA", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(D, "MIRRORS", {"mnist": [], "fashion-mnist": []})
-    monkeypatch.setattr(D, "SYSTEM_DIRS", {"mnist": [], "fashion-mnist": []})
-    write_dataset(tmp_path / "data" / "fashion-mnist", 40, 12, seed=1)
-    return tmp_path / "data"
 
 
 def test_help_shows_every_flag_and_the_books_defaults(capsys):
@@ -45,11 +35,11 @@ def test_train_convnet_prints_each_epoch_and_a_summary_and_saves(data_dir, tmp_p
                                  "--batch-size", "10", "--max-train", "30", "--eval-samples", "8",
                                  "--dtype", "float64", "--quiet", "--save", str(save), "--plot", str(plot)])
     lines = capsys.readouterr().out.splitlines()
-    assert "30 training and 12 test images" in lines[0] and "3 epochs of 3 steps" in lines[0]
+    assert "30 training and 20 test images" in lines[0] and "3 epochs of 3 steps" in lines[0]
     epochs = [EPOCH.match(line).groups() for line in lines if line.startswith("epoch")]
     assert [int(e[0]) for e in epochs] == [1, 2, 3] and all(e[4] == "8" for e in epochs)
     final = [FINAL.match(line) for line in lines if line.startswith("final:")]
-    assert final and final[0] and final[0].group(2) == "12" and final[0].group(3) == "9"
+    assert final and final[0] and final[0].group(2) == "20" and final[0].group(3) == "9"
     assert result["steps"] == 9 and 0 <= result["test_acc"] <= 1
     net = nn.SimpleConvNet(dtype=np.float64)
     net.load_params(save)
