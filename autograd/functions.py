@@ -5,7 +5,8 @@ from .tensor import Tensor, _raw, _raw_index
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "affine", "maximum", "where", "exp", "log",
            "sqrt", "tanh", "sigmoid", "relu", "sum", "mean", "max", "reshape", "transpose",
-           "broadcast_to", "getitem", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy"]
+           "broadcast_to", "getitem", "concatenate", "stack", "softmax", "log_softmax", "cross_entropy",
+           "im2col", "col2im", "conv2d", "max_pool2d", "dropout", "batch_norm"]
 
 
 def _tensor(x):
@@ -46,3 +47,40 @@ def cross_entropy(logits, t):
     """Mean cross-entropy of softmax(logits) against class indices or one-hot/probability rows.
     Its vjp is the textbook's SoftmaxWithLoss backward: (softmax(logits) - t) / N."""
     return ops.CrossEntropy.apply(_tensor(logits), _raw(t))
+
+
+# --- the book's chapters 6-7: convolution, pooling, dropout, batch normalization --------------
+
+def im2col(x, filter_h, filter_w, stride=1, pad=0):
+    """The windows of x (N, C, H, W) as rows of an (N*OH*OW, C*FH*FW) matrix (the book's im2col)."""
+    return ops.Im2col.apply(_tensor(x), fh=filter_h, fw=filter_w, stride=stride, pad=pad)
+
+
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """im2col's adjoint: the rows summed back into an array of input_shape (the book's col2im)."""
+    return ops.Col2im.apply(_tensor(col), shape=tuple(input_shape), fh=filter_h, fw=filter_w,
+                            stride=stride, pad=pad)
+
+
+def conv2d(x, W, b=None, stride=1, pad=0):
+    """x (N, C, H, W) convolved with filters W (FN, C, FH, FW) plus b (FN,): (N, FN, OH, OW), as
+    PyTorch's conv2d(x, W, b, stride, padding=pad) (a cross-correlation)."""
+    return ops.Conv2d.apply(_tensor(x), W, b, stride=stride, pad=pad)
+
+
+def max_pool2d(x, pool_h, pool_w=None, stride=None, pad=0):
+    """The maximum of each pool_h x pool_w window (pool_w and stride default to pool_h)."""
+    return ops.MaxPool2d.apply(_tensor(x), pool_h=pool_h, pool_w=pool_w, stride=stride, pad=pad)
+
+
+def dropout(x, ratio=0.5, training=True):
+    """The book's Dropout: in training x times a fresh mask np.random.rand(*x.shape) > ratio
+    (no rescaling), in evaluation x * (1 - ratio)."""
+    return ops.Dropout.apply(_tensor(x), ratio=ratio, training=training)
+
+
+def batch_norm(x, gamma, beta, running_mean, running_var, momentum=0.9, training=True):
+    """The book's BatchNormalization (eps 10e-7; (N, C, H, W) normalised as (N, C*H*W)). In
+    training, running_mean and running_var (arrays, or None not to track) are updated in place."""
+    return ops.BatchNorm.apply(_tensor(x), gamma, beta, running_mean=_raw(running_mean),
+                               running_var=_raw(running_var), momentum=momentum, training=training)

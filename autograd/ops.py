@@ -627,3 +627,265 @@ _log = _either(Log, np.log)
 _softmax = _either(Softmax, softmax_array)
 _broadcast_to = _either(BroadcastTo, np.broadcast_to)
 _scatter_add = _either(ScatterAdd, _scatter_array)
+
+
+# --- convolution and pooling (the book's chapter 7: im2col, col2im) ----------------------------
+#
+# im2col lays every window of an (N, C, H, W) input out as one row of an (N*OH*OW, C*FH*FW)
+# matrix (rows in (n, oh, ow) order, columns in (c, fh, fw) order), so a convolution is one matrix
+# product and a pooling one reduction per row. col2im is its adjoint: each window's row is added
+# back where the window came from, overlaps summing up.
+
+def _output_size(op, x_shape, fh, fw, stride, pad):
+    """(OH, OW) of a window of fh x fw moved by `stride` over an input padded by `pad`; an error
+    naming the sizes where the window does not fit or does not land on a whole number of steps."""
+    for what, v, low in (("stride", stride, 1), ("pad", pad, 0), ("window height", fh, 1), ("window width", fw, 1)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < low:
+            raise ValueError(f"{op}: {what} must be an integer >= {low}, got {v!r}")
+    if len(x_shape) != 4:
+        raise ValueError(f"{op}: expected an input of shape (N, C, H, W), got {tuple(x_shape)}")
+    sizes = []
+    for axis, n, f in (("height", x_shape[2], fh), ("width", x_shape[3], fw)):
+        padded = n + 2 * pad
+        if f > padded:
+            raise ValueError(f"{op}: the window {axis} {f} is larger than the input {axis} {n} "
+                             f"padded by {pad} on each side ({padded})")
+        steps, rest = divmod(padded - f, stride)
+        if rest:
+            raise ValueError(f"{op}: output {axis} (({n} + 2*{pad} - {f}) / {stride} + 1 = "
+                             f"{(padded - f) / stride + 1:g}) is not a whole number; change the "
+                             f"padding, the stride or the input {axis}")
+        sizes.append(steps + 1)
+    return tuple(sizes)
+
+
+def im2col_array(x, fh, fw, stride=1, pad=0):
+    """The windows of x (N, C, H, W) as rows: (N*OH*OW, C*FH*FW), in one copy."""
+    n, c = x.shape[:2]
+    if pad:
+        x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(x, (fh, fw), axis=(2, 3))[:, :, ::stride, ::stride]
+    oh, ow = win.shape[2:4]
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * fh * fw)
+
+
+def col2im_array(col, shape, fh, fw, stride=1, pad=0):
+    """The adjoint of im2col: rows of col (N*OH*OW, C*FH*FW) summed back into an array of
+    `shape` (N, C, H, W), by a loop over the filter offsets as the book's col2im."""
+    n, c, h, w = shape
+    oh, ow = _output_size("col2im", shape, fh, fw, stride, pad)
+    col = col.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
+    for y in range(fh):
+        for x in range(fw):
+            img[:, :, y:y + stride * oh:stride, x:x + stride * ow:stride] += col[:, :, y, x]
+    return img[:, :, pad:pad + h, pad:pad + w] if pad else img
+
+
+class Im2col(Op):
+    @staticmethod
+    def forward(ctx, x, fh, fw, stride=1, pad=0):
+        _output_size("im2col", np.shape(x), fh, fw, stride, pad)
+        ctx.geometry = (np.shape(x), fh, fw, stride, pad)
+        return im2col_array(x, fh, fw, stride, pad)
+
+    @staticmethod
+    def backward(ctx, g):                       # each window's row goes back where it came from
+        shape, fh, fw, stride, pad = ctx.geometry
+        return _col2im(g, shape=shape, fh=fh, fw=fw, stride=stride, pad=pad)
+
+
+class Col2im(Op):
+    """The vjp of im2col: its rows summed back into an image of `shape`."""
+
+    @staticmethod
+    def forward(ctx, col, shape, fh, fw, stride=1, pad=0):
+        oh, ow = _output_size("col2im", shape, fh, fw, stride, pad)
+        expected = (shape[0] * oh * ow, shape[1] * fh * fw)
+        if np.shape(col) != expected:
+            raise ValueError(f"col2im: columns of shape {np.shape(col)} do not match an image of shape "
+                             f"{tuple(shape)} with {fh}x{fw} windows: expected {expected}")
+        ctx.geometry = (fh, fw, stride, pad)
+        return col2im_array(col, shape, fh, fw, stride, pad)
+
+    @staticmethod
+    def backward(ctx, g):
+        fh, fw, stride, pad = ctx.geometry
+        return _im2col(g, fh=fh, fw=fw, stride=stride, pad=pad)
+
+
+_im2col = _either(Im2col, im2col_array)
+_col2im = _either(Col2im, col2im_array)
+
+
+class Conv2d(Op):
+    """The book's Convolution: x (N, C, H, W), W (FN, C, FH, FW), b (FN,) or None -> (N, FN, OH, OW),
+    as col @ W.reshape(FN, -1).T + b over the im2col rows of x."""
+
+    @staticmethod
+    def forward(ctx, x, W, b=None, stride=1, pad=0):
+        if np.ndim(W) != 4:
+            raise ValueError(f"conv2d: expected filters W of shape (FN, C, FH, FW), got {np.shape(W)}")
+        fn, c, fh, fw = W.shape
+        oh, ow = _output_size("conv2d", np.shape(x), fh, fw, stride, pad)
+        if x.shape[1] != c:
+            raise ValueError(f"conv2d: the input has {x.shape[1]} channels (shape {x.shape}) but the "
+                             f"filters W of shape {W.shape} expect {c}")
+        if b is not None and np.shape(b) != (fn,):
+            raise ValueError(f"conv2d: the bias b has shape {np.shape(b)}; {fn} filters need shape ({fn},)")
+        col = im2col_array(x, fh, fw, stride, pad)
+        out = _mm(col, W.reshape(fn, -1).T)
+        if b is not None:
+            if b.dtype == out.dtype:
+                out += b                        # out is new: in place saves a pass over memory
+            else:
+                out = out + b
+        ctx.save_for_backward(x, W, col)
+        ctx.geometry = (stride, pad)
+        return out.reshape(len(x), oh, ow, fn).transpose(0, 3, 1, 2)
+
+    @staticmethod
+    def backward(ctx, g):                       # Convolution.backward
+        x, W, col = ctx.saved_tensors
+        stride, pad = ctx.geometry
+        needs = ctx.needs_input_grad
+        need_x, need_W, need_b = needs + (False,) * (3 - len(needs))  # b may be left out
+        fn, c, fh, fw = W.shape
+        if isinstance(x, Tensor):               # create_graph: col as a function of x
+            col = _im2col(x, fh=fh, fw=fw, stride=stride, pad=pad)
+        dout = g.transpose(0, 2, 3, 1).reshape(-1, fn)
+        db = dout.sum(axis=0) if need_b else None
+        dW = _mm(dout.T, col).reshape(fn, c, fh, fw) if need_W else None
+        dx = None
+        if need_x:
+            dcol = _mm(dout, W.reshape(fn, -1))
+            dx = _col2im(dcol, shape=x.shape, fh=fh, fw=fw, stride=stride, pad=pad)
+        return (dx, dW, db)[:len(needs)]
+
+
+class MaxPool2d(Op):
+    """The book's Pooling (max): the maximum of each window; the first maximum of a window takes
+    its gradient (the book's argmax). Padding adds zeros, as the book's im2col does."""
+    distinct = True
+
+    @staticmethod
+    def forward(ctx, x, pool_h, pool_w=None, stride=None, pad=0):
+        pool_w = pool_h if pool_w is None else pool_w
+        stride = pool_h if stride is None else stride
+        oh, ow = _output_size("max_pool2d", np.shape(x), pool_h, pool_w, stride, pad)
+        n, c = x.shape[:2]
+        col = im2col_array(x, pool_h, pool_w, stride, pad).reshape(-1, pool_h * pool_w)
+        arg_max = col.argmax(axis=1)
+        out = col[np.arange(len(col)), arg_max]
+        ctx.save_for_backward(np.arange(pool_h * pool_w) == arg_max[:, None])
+        ctx.geometry = (x.shape, pool_h, pool_w, stride, pad)
+        return out.reshape(n, oh, ow, c).transpose(0, 3, 1, 2)
+
+    @staticmethod
+    def backward(ctx, g):                       # Pooling.backward: dout into each window's argmax
+        (first_max,) = ctx.saved_tensors
+        shape, ph, pw, stride, pad = ctx.geometry
+        dmax = g.transpose(0, 2, 3, 1).reshape(-1, 1) * first_max
+        dcol = dmax.reshape(first_max.shape[0] // shape[1], -1)
+        return _col2im(dcol, shape=shape, fh=ph, fw=pw, stride=stride, pad=pad)
+
+
+# --- dropout and batch normalization (the book's chapter 6) ------------------------------------
+
+class Dropout(Op):
+    """The book's Dropout: training keeps each element where a fresh np.random.rand(*x.shape) >
+    ratio (or where the given boolean `mask` is True); evaluation scales by 1 - ratio."""
+
+    @staticmethod
+    def forward(ctx, x, ratio=0.5, training=True, mask=None):
+        if not 0 <= ratio <= 1:
+            raise ValueError(f"dropout: ratio must be in [0, 1], got {ratio!r}")
+        if not training:
+            ctx.save_for_backward(1 - ratio)
+            return x * (1 - ratio)
+        if mask is None:
+            mask = np.random.rand(*np.shape(x)) > ratio
+        elif np.shape(mask) != np.shape(x) or np.asarray(mask).dtype != bool:
+            raise ValueError(f"dropout: the mask must be a boolean array of the input's shape "
+                             f"{np.shape(x)}, got {np.asarray(mask).dtype} of shape {np.shape(mask)}")
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, g):                       # Dropout.backward: dout * mask
+        (mask,) = ctx.saved_tensors
+        return g * mask
+
+
+BATCH_NORM_EPS = 10e-7                          # the book's
+
+
+def _standardize(x, training, running_mean, running_var):
+    """The book's normalisation of x (N, D), for arrays and Tensors alike: the batch's mean and
+    variance in training, the running ones otherwise. Returns mu, var, xc, std, xn."""
+    mu = x.mean(axis=0) if training else running_mean
+    xc = x - mu
+    var = (xc ** 2).mean(axis=0) if training else running_var
+    std = _sqrt(var + BATCH_NORM_EPS)
+    return mu, var, xc, std, xc / std
+
+
+class BatchNorm(Op):
+    """The book's BatchNormalization: features normalised over the batch (inputs (N, C, H, W) taken
+    as (N, C*H*W)), then scaled by gamma and shifted by beta. Training uses the batch's mean and
+    variance and updates running_mean / running_var in place (momentum * old + (1 - momentum) *
+    batch); evaluation uses the running statistics."""
+    distinct = True  # a batch of equal values has zero variance: the gradient is huge near it
+
+    @staticmethod
+    def forward(ctx, x, gamma, beta, running_mean=None, running_var=None, momentum=0.9, training=True):
+        if np.ndim(x) < 2:
+            raise ValueError(f"batch_norm: expected an input of shape (N, D) or (N, C, H, W), got {np.shape(x)}")
+        x2 = x.reshape(len(x), -1)
+        d = x2.shape[1]
+        for name, a in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
+                        ("running_var", running_var)):
+            if a is not None and np.shape(a) != (d,):
+                raise ValueError(f"batch_norm: {name} has shape {np.shape(a)}; an input of shape "
+                                 f"{np.shape(x)} has {d} features, so it needs shape ({d},)")
+        if not training:
+            if running_mean is None or running_var is None:
+                raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
+            # statistics kept in another float type do not change the result's (float32 stays float32)
+            running_mean, running_var = (np.asarray(a).astype(x.dtype, copy=False) for a in (running_mean, running_var))
+        mu, var, xc, std, xn = _standardize(x2, training, running_mean, running_var)
+        if training:
+            for run, batch in ((running_mean, mu), (running_var, var)):
+                if run is not None:
+                    run *= momentum
+                    run += (1 - momentum) * batch
+        ctx.save_for_backward(x, gamma, xc, std, xn)
+        ctx.training = training
+        ctx.running = None if training else (mu.copy(), var.copy())  # later training changes them
+        return (gamma * xn + beta).reshape(np.shape(x))
+
+    @staticmethod
+    def backward(ctx, g):                       # BatchNormalization.backward
+        x, gamma, xc, std, xn = ctx.saved_tensors
+        need_x, need_gamma, need_beta = ctx.needs_input_grad
+        n = len(x)
+        dout = g.reshape(n, -1)
+        if isinstance(x, Tensor):               # create_graph: what depends on x, as functions of x
+            _, _, xc, std, xn = _standardize(x.reshape(n, -1), ctx.training, *(ctx.running or (None, None)))
+        dbeta = dout.sum(axis=0) if need_beta else None
+        dgamma = (xn * dout).sum(axis=0) if need_gamma else None
+        dx = None
+        if need_x:
+            dxn = gamma * dout
+            dxc = dxn / std
+            if ctx.training:                    # the batch's mean and variance depend on x too
+                dstd = -((dxn * xc) / (std * std)).sum(axis=0)
+                dvar = 0.5 * dstd / std
+                dxc = dxc + (2.0 / n) * xc * dvar
+                dmu = dxc.sum(axis=0)
+                dxc = dxc - dmu / n
+            dx = dxc.reshape(x.shape)
+        return dx, dgamma, dbeta
+
+
+_sqrt = _either(Sqrt, np.sqrt)

@@ -16,7 +16,7 @@ import inspect
 from types import SimpleNamespace
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -533,6 +533,82 @@ ARGUMENTS = {
     "Softmax": _softmax, "LogSoftmax": _softmax, "CrossEntropy": _cross_entropy,
 }
 
+
+
+# --- the book's chapters 6-7: windows over (N, C, H, W) inputs, dropout, batch normalization -----
+
+@st.composite
+def _window_geometry(draw, max_window=3):
+    """(shape, (OH, OW), fh, fw, stride, pad) of an (N, C, H, W) input and a window that fits it
+    on whole steps."""
+    fh, fw = draw(st.integers(1, max_window)), draw(st.integers(1, max_window))
+    stride, pad = draw(st.integers(1, 2)), draw(st.integers(0, 1))
+    oh, ow = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = (oh - 1) * stride + fh - 2 * pad, (ow - 1) * stride + fw - 2 * pad
+    assume(h >= 1 and w >= 1)
+    return (draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w), (oh, ow), fh, fw, stride, pad
+
+
+@st.composite
+def _im2col(draw, op):
+    shape, _, fh, fw, stride, pad = draw(_window_geometry())
+    return _arrays_for(draw, op, [shape]), {"fh": fh, "fw": fw, "stride": stride, "pad": pad}
+
+
+@st.composite
+def _col2im(draw, op):
+    shape, (oh, ow), fh, fw, stride, pad = draw(_window_geometry())
+    col_shape = (shape[0] * oh * ow, shape[1] * fh * fw)
+    return _arrays_for(draw, op, [col_shape]), {"shape": shape, "fh": fh, "fw": fw, "stride": stride, "pad": pad}
+
+
+@st.composite
+def _conv2d(draw, op):
+    (n, c, h, w), _, fh, fw, stride, pad = draw(_window_geometry())
+    fn = draw(st.integers(1, 2))
+    shapes_ = [(n, c, h, w), (fn, c, fh, fw)] + ([(fn,)] if draw(st.booleans()) else [])
+    return _arrays_for(draw, op, shapes_), {"stride": stride, "pad": pad}
+
+
+@st.composite
+def _max_pool2d(draw, op):
+    shape, _, ph, pw, stride, pad = draw(_window_geometry())
+    # distinct values off the grid's 0: no ties within a window, none with the padding's zeros
+    x = draw(arrays(shape, domain=op.domain, distinct=True, offset=1 / 32))
+    kwargs = {"pool_h": ph, "pool_w": pw, "stride": stride, "pad": pad}
+    if ph == pw and stride == ph and draw(st.booleans()):
+        kwargs = {"pool_h": ph, "pad": pad}     # the defaults: a square window, stride = window
+    return [x], kwargs
+
+
+@st.composite
+def _dropout(draw, op):
+    """A fixed mask (training) or evaluation: the op is then a function of x alone."""
+    (x,) = _arrays_for(draw, op, [draw(shapes())])
+    ratio = draw(st.sampled_from([0.0, 0.25, 0.5, 0.9]))
+    if draw(st.booleans()):
+        return [x], {"ratio": ratio, "training": False}
+    return [x], {"ratio": ratio, "mask": draw(hnp.arrays(bool, x.shape))}
+
+
+@st.composite
+def _batch_norm(draw, op):
+    n = draw(st.integers(2, 4))
+    feature_shape = draw(st.sampled_from([(draw(st.integers(1, 3)),), (draw(st.integers(1, 2)), 2, 2)]))
+    d = int(np.prod(feature_shape))
+    x, gamma, beta = _arrays_for(draw, op, [(n,) + feature_shape, (d,), (d,)])
+    training = draw(st.booleans())
+    kwargs = {"training": training, "momentum": draw(st.sampled_from([0.0, 0.9]))}
+    if not training or draw(st.booleans()):
+        kwargs["running_mean"] = draw(arrays((d,), domain=(-1.0, 1.0)))
+        kwargs["running_var"] = draw(arrays((d,), domain=(0.1, 2.0)))
+    return [x, gamma, beta], kwargs
+
+
+ARGUMENTS.update({
+    "Im2col": _im2col, "Col2im": _col2im, "Conv2d": _conv2d, "MaxPool2d": _max_pool2d,
+    "Dropout": _dropout, "BatchNorm": _batch_norm,
+})
 
 def op_arguments(op):
     """A strategy of (args, kwargs) valid for `op.apply`, for an op of autograd.ops.OPS."""

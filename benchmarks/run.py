@@ -8,7 +8,8 @@
 Sections: step (one training step, contenders in alternation, medians over rounds, ratio to the
 floor), full (10,000 iterations on Fashion-MNIST, a child process per run), scalar (us per node
 of scalar graphs), chain (a 10^6-deep chain: time and memory), busy (full training beside one
-CPU-bound process, for 1 and 2 BLAS threads). Tables go to stdout; the JSON goes to --json, or
+CPU-bound process, for 1 and 2 BLAS threads), conv (a SimpleConvNet step beside a raw-NumPy
+im2col floor: time and memory). Tables go to stdout; the JSON goes to --json, or
 to stdout after the tables.
 """
 import argparse
@@ -21,10 +22,10 @@ import sys
 
 import numpy as np
 
-from . import full, graphs, step
+from . import conv, full, graphs, step
 from .common import threadpool_info
 
-SECTIONS = ("step", "full", "scalar", "chain", "busy")
+SECTIONS = ("step", "full", "scalar", "chain", "busy", "conv")
 
 # (sizes, batch, dtype) of the training-step configurations
 STEP_CONFIGS = [((784, 50, 10), 100, "float64"), ((784, 50, 10), 100, "float32"),
@@ -33,9 +34,9 @@ QUICK_STEP_CONFIGS = [((64, 32, 10), 20, "float64"), ((64, 32, 32, 10), 20, "flo
 
 PLANS = {  # what a full run and a --quick run measure
     "full": dict(rounds=5, budget_s=0.3, step_configs=STEP_CONFIGS, scalar_sizes=(10**4, 10**5),
-                 chain=10**6, iters=10000),
+                 chain=10**6, iters=10000, conv_budget_s=1.0, conv_dtypes=("float32", "float64")),
     "quick": dict(rounds=2, budget_s=0.01, step_configs=QUICK_STEP_CONFIGS, scalar_sizes=(10**3,),
-                  chain=10**4, iters=200),
+                  chain=10**4, iters=200, conv_budget_s=0.01, conv_dtypes=("float32",)),
 }
 
 
@@ -90,6 +91,8 @@ def run_section(name, plan, args):
         return graphs.bench_scalar(plan["scalar_sizes"], rounds)
     if name == "chain":
         return graphs.bench_chain(plan["chain"], rounds)
+    if name == "conv":
+        return conv.bench_conv(rounds, plan["conv_budget_s"], plan["conv_dtypes"], args.skip)
     return full.bench_busy(iters)
 
 
@@ -132,6 +135,8 @@ def print_section(name, r):
         table(["nodes", "contender", "forward us/node", "backward us/node", "total us/node"],
               [[v["nodes"], v["contender"], v["forward_us_per_node"], v["backward_us_per_node"],
                 v["total_us_per_node"]] for v in r["results"]])
+    elif name == "conv":
+        conv.print_conv(r)
     elif name == "chain":
         table(["nodes", "forward s", "backward s", "RSS before MiB", "RSS with graph MiB",
                "peak RSS MiB", "graph bytes/node"],

@@ -106,3 +106,75 @@ class RNN(Module):
             h = self.cell(xs[:, t, :], h)
             hs.append(h)
         return F.stack(hs, axis=1)
+
+
+# --- the book's chapters 6-7 -------------------------------------------------------------------
+
+def _pair(layer, what, k):
+    """A kernel size given as n or (h, w), checked."""
+    if isinstance(k, (tuple, list)) and len(k) == 2:
+        return _size(layer, what, k[0]), _size(layer, what, k[1])
+    k = _size(layer, what, k)
+    return k, k
+
+
+class Conv2d(Module):
+    """The book's Convolution: filters W (out_channels, in_channels, kh, kw) and bias b
+    (out_channels,) over inputs (N, in_channels, H, W), by im2col."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad=0, weight_init_std=0.01,
+                 init=None, dtype=np.float64, rng=None):
+        in_channels = _size("Conv2d", "in_channels", in_channels)
+        out_channels = _size("Conv2d", "out_channels", out_channels)
+        kh, kw = _pair("Conv2d", "kernel_size", kernel_size)
+        std = init_std(in_channels * kh * kw, weight_init_std, init)
+        self.W = Parameter(_randn((out_channels, in_channels, kh, kw), std, dtype, rng), name="W")
+        self.b = Parameter(np.zeros(out_channels, dtype=dtype), name="b")
+        self.stride, self.pad = stride, pad
+
+    def forward(self, x):
+        return F.conv2d(x, self.W, self.b, stride=self.stride, pad=self.pad)
+
+
+class MaxPool2d(Module):
+    """The book's Pooling: the maximum of each kernel_size window, moved by stride (default the window)."""
+
+    def __init__(self, kernel_size, stride=None, pad=0):
+        self.pool_h, self.pool_w = _pair("MaxPool2d", "kernel_size", kernel_size)
+        self.stride, self.pad = stride, pad
+
+    def forward(self, x):
+        stride = self.pool_h if self.stride is None else self.stride
+        return F.max_pool2d(x, self.pool_h, self.pool_w, stride=stride, pad=self.pad)
+
+
+class Dropout(Module):
+    """The book's Dropout: in training, each element is kept where a fresh random draw exceeds
+    dropout_ratio (no rescaling); in evaluation (module.eval()) the input is scaled by 1 - ratio."""
+
+    def __init__(self, dropout_ratio=0.5):
+        if not 0 <= dropout_ratio <= 1:
+            raise ValueError(f"Dropout: dropout_ratio must be in [0, 1], got {dropout_ratio!r}")
+        self.dropout_ratio = dropout_ratio
+
+    def forward(self, x):
+        return F.dropout(x, self.dropout_ratio, training=self.training)
+
+
+class BatchNorm(Module):
+    """The book's BatchNormalization over num_features (C*H*W for (N, C, H, W) inputs): gamma and
+    beta are parameters; running_mean and running_var are buffers (in state_dict(), saved and
+    loaded, never seen by optimizers), updated in training and used in evaluation."""
+    buffer_names = ("running_mean", "running_var")
+
+    def __init__(self, num_features, momentum=0.9, dtype=np.float64):
+        num_features = _size("BatchNorm", "num_features", num_features)
+        self.gamma = Parameter(np.ones(num_features, dtype=dtype), name="gamma")
+        self.beta = Parameter(np.zeros(num_features, dtype=dtype), name="beta")
+        self.running_mean = np.zeros(num_features, dtype=dtype)  # the book starts both at zero
+        self.running_var = np.zeros(num_features, dtype=dtype)
+        self.momentum = momentum
+
+    def forward(self, x):
+        return F.batch_norm(x, self.gamma, self.beta, self.running_mean, self.running_var,
+                            momentum=self.momentum, training=self.training)

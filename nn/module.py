@@ -19,6 +19,8 @@ class Parameter(Tensor):
 
 class Module:
     """Base class of layers and models: `forward` does the work, calling the module runs it."""
+    training = True  # train() / eval() set it on a module and all its submodules
+    buffer_names = ()  # array attributes that are state but not parameters (running statistics)
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -50,13 +52,47 @@ class Module:
     def parameters(self):
         return [p for _, p in self.named_parameters()]
 
+    # --- training mode and buffers: state that optimizers do not see -----------------------
+    def named_children(self):
+        """(name, submodule) pairs: module attributes, and modules held in dicts ("layers.Conv1")."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, dict):
+                for key, sub in value.items():
+                    if isinstance(sub, Module):
+                        yield f"{name}.{key}", sub
+
+    def train(self, mode=True):
+        """Training mode (dropout drops, batch norm uses and updates batch statistics), here and in
+        every submodule; train(False) is eval(). Returns the module."""
+        self.training = bool(mode)
+        for _, m in self.named_children():
+            m.train(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def named_buffers(self, prefix=""):
+        """(name, ndarray) pairs of the buffers (a module class's `buffer_names`), submodules included."""
+        for name in self.buffer_names:
+            yield prefix + name, getattr(self, name)
+        for name, m in self.named_children():
+            yield from m.named_buffers(f"{prefix}{name}.")
+
+    def buffers(self):
+        return [b for _, b in self.named_buffers()]
+
     def zero_grad(self):
         for p in self.parameters():
             p.grad = None
 
     def state_dict(self):
-        """Parameter name -> a copy of its array."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """Parameter name -> a copy of its array; buffers (running statistics) too."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update((name, b.copy()) for name, b in self.named_buffers())
+        return state
 
     def load_state_dict(self, state):
         """Copy arrays into the parameters in place (aliases such as TwoLayerNet.params stay valid).
@@ -65,6 +101,7 @@ class Module:
             raise TypeError(f"load_state_dict: expected a dict of parameter name -> array, as state_dict() "
                             f"gives, got {type(state).__name__}")
         own = dict(self.named_parameters())
+        own.update(self.named_buffers())
         missing = sorted(set(own) - set(state))
         extra = sorted(set(state) - set(own))
         if missing or extra:
@@ -79,7 +116,10 @@ class Module:
                 raise TypeError(f"load_state_dict: parameter '{name}' holds real numbers, the state has "
                                 f"an array of dtype {value.dtype}")
         for name, p in own.items():
-            p.copy_(state[name])
+            if isinstance(p, Tensor):
+                p.copy_(state[name])
+            else:  # a buffer: in place, so that aliases of it stay valid
+                p[...] = state[name]
 
     def save(self, path):
         """Write the state dict to an .npz file atomically: a failure leaves the old file intact."""
@@ -130,16 +170,19 @@ class Sequential(Module):
                 raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not a Module")
             setattr(self, str(i), m)
 
+    def _layers(self):  # the module attributes; train() adds a `training` flag beside them
+        return [m for m in vars(self).values() if isinstance(m, Module)]
+
     def __iter__(self):
-        return iter(vars(self).values())
+        return iter(self._layers())
 
     def __len__(self):
-        return len(vars(self))
+        return len(self._layers())
 
     def __getitem__(self, i):
-        return list(vars(self).values())[i]
+        return self._layers()[i]
 
     def forward(self, x):
-        for m in vars(self).values():
+        for m in self._layers():
             x = m.forward(x)
         return x

@@ -119,3 +119,35 @@ class Adam(Optimizer):
         m += (1 - self.beta1) * (g - m)
         v += (1 - self.beta2) * (g * g - v)
         p.data -= self.lr_t * m / (np.sqrt(v) + self.eps)
+
+
+class Nesterov(Optimizer):
+    """Nesterov's accelerated gradient, as the book writes it:
+    v <- momentum * v - lr * dW;  W <- W + momentum^2 * v - (1 + momentum) * lr * dW"""
+
+    def __init__(self, params, lr=0.01, momentum=0.9):
+        super().__init__(params, lr)
+        self.momentum = momentum
+        self.v = [np.zeros_like(p.data) for p in self.params]
+
+    def update(self, i, p, g):
+        v, m = self.v[i], self.momentum
+        v *= m
+        v -= self.lr * g
+        p.data += m * m * v
+        p.data -= (1 + m) * self.lr * g
+
+
+class RMSprop(Optimizer):
+    """h <- decay_rate * h + (1 - decay_rate) * dW * dW;  W <- W - lr * dW / (sqrt(h) + eps)"""
+
+    def __init__(self, params, lr=0.01, decay_rate=0.99, eps=1e-7):
+        super().__init__(params, lr)
+        self.decay_rate, self.eps = decay_rate, eps
+        self.h = [np.zeros_like(p.data) for p in self.params]
+
+    def update(self, i, p, g):
+        h = self.h[i]
+        h *= self.decay_rate
+        h += (1 - self.decay_rate) * g * g
+        p.data -= self.lr * g / (np.sqrt(h) + self.eps)

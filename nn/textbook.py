@@ -222,3 +222,65 @@ class RNN:
 
 __all__ = ["Layer", "MulLayer", "AddLayer", "DivLayer", "Relu", "Sigmoid", "Tanh", "MatMul", "Affine",
            "SoftmaxWithLoss", "RNN"]
+
+
+# --- chapters 6-7 ------------------------------------------------------------------------------
+
+class Convolution(Layer):
+    """forward(x) -> the convolution of x (N, C, H, W) with filters W (FN, C, FH, FW) plus b, by
+    im2col; backward(dout) -> dx, keeping dW and db."""
+    op, weights = ops.Conv2d, ("W", "b")
+
+    def __init__(self, W, b, stride=1, pad=0):
+        self.W, self.b, self.stride, self.pad = W, b, stride, pad
+        self.dW = self.db = None
+
+    def forward(self, x):
+        return self._forward(x, stride=self.stride, pad=self.pad)
+
+
+class Pooling(Layer):
+    """forward(x) -> the maximum of each pool_h x pool_w window (the book's stride defaults to 1);
+    backward(dout) -> dout at each window's first maximum."""
+    op = ops.MaxPool2d
+
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+
+    def forward(self, x):
+        return self._forward(x, pool_h=self.pool_h, pool_w=self.pool_w, stride=self.stride, pad=self.pad)
+
+
+class Dropout(Layer):
+    """forward(x, train_flg=True) -> x * mask, mask = np.random.rand(*x.shape) > dropout_ratio, or
+    x * (1 - dropout_ratio) when not training; backward(dout) -> dout * mask (or the scale)."""
+    op = ops.Dropout
+
+    def __init__(self, dropout_ratio=0.5):
+        self.dropout_ratio = dropout_ratio
+
+    def forward(self, x, train_flg=True):
+        return self._forward(x, ratio=self.dropout_ratio, training=train_flg)
+
+
+class BatchNormalization(Layer):
+    """forward(x, train_flg=True) -> gamma * normalised x + beta ((N, C, H, W) taken as (N, -1));
+    training updates running_mean / running_var in place (zeros of the right size when None, as
+    the book starts them); backward(dout) -> dx, keeping dgamma and dbeta."""
+    op, weights = ops.BatchNorm, ("gamma", "beta")
+
+    def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None):
+        self.gamma, self.beta, self.momentum = gamma, beta, momentum
+        self.running_mean, self.running_var = running_mean, running_var
+        self.dgamma = self.dbeta = None
+
+    def forward(self, x, train_flg=True):
+        if self.running_mean is None:
+            d = int(np.prod(np.shape(x)[1:]))
+            dtype = np.result_type(np.asarray(x).dtype, np.float32)
+            self.running_mean, self.running_var = np.zeros(d, dtype), np.zeros(d, dtype)
+        return self._forward(x, running_mean=self.running_mean, running_var=self.running_var,
+                             momentum=self.momentum, training=train_flg)
+
+
+__all__ += ["Convolution", "Pooling", "Dropout", "BatchNormalization"]

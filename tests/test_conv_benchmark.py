@@ -1,0 +1,42 @@
+"""Smoke test of the convolution benchmark (benchmarks/conv.py): it runs, the floor computes the
+same step as the engine, and every contender reports positive numbers. Speeds are not asserted."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import nn
+from benchmarks import conv
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_floor_takes_the_engines_step():
+    params, (batch, *_) = conv.init_params("float64"), conv.make_batches("float64")
+    floor = conv.ConvFloor({k: v.copy() for k, v in params.items()})
+    floor.step(*batch)
+    net = nn.SimpleConvNet()
+    for key, value in params.items():
+        net.params[key][...] = value
+    grads = net.gradient(*batch)
+    for key in params:
+        np.testing.assert_allclose(floor.p[key], params[key] - conv.LR * grads[key], rtol=1e-12, atol=1e-15)
+
+
+def test_run_conv_section_quick(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--only", "conv", "--rounds", "1",
+                           "--skip", "torch_1thread", "--json", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "x floor" in proc.stdout
+    r = json.loads(out.read_text())["conv"]
+    assert set(r["configs"]) == {"float32"}  # --quick: float32 only
+    for c in r["configs"].values():
+        v = c["contenders"]
+        assert {"floor", "engine", "floor_1thread", "engine_1thread"} <= set(v)
+        assert v["floor"]["ratio_to_floor"] == 1.0 and v["floor"]["memory_ratio_to_floor"] == 1.0
+        assert all(x["median_ms"] > 0 and x["ratio_to_floor"] > 0 for x in v.values())
+        assert v["engine"]["step_memory_bytes"] > 0

@@ -1,0 +1,301 @@
+"""conv2d, max_pool2d, dropout and batch_norm against references written here from their
+definitions (direct loops over output positions, the book's layer formulas), PyTorch when it is
+installed, and the errors bad shapes give. The op-table property tests (tests/test_ops.py) check
+their gradients against finite differences."""
+import numpy as np
+import pytest
+
+import autograd.functions as F
+from autograd import Tensor, grad
+
+CONFIGS = [  # (x shape, W shape, stride, pad)
+    ((2, 3, 7, 7), (4, 3, 3, 3), 1, 0),
+    ((2, 3, 7, 7), (4, 3, 3, 3), 2, 1),
+    ((1, 2, 6, 8), (3, 2, 2, 4), 2, 0),
+    ((3, 1, 5, 5), (2, 1, 5, 5), 1, 2),
+    ((2, 4, 9, 9), (5, 4, 3, 3), 3, 0),
+    ((1, 1, 4, 4), (1, 1, 1, 1), 1, 0),
+]
+
+
+def conv_reference(x, W, b, stride, pad, g):
+    """out[n, f, i, j] = sum over c, u, v of xp[n, c, i*s + u, j*s + v] W[f, c, u, v] + b[f], and
+    the gradients of sum(out * g), by a loop over every output position and filter offset."""
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    fn, c, fh, fw = W.shape
+    oh, ow = (xp.shape[2] - fh) // stride + 1, (xp.shape[3] - fw) // stride + 1
+    out = np.zeros((len(x), fn, oh, ow))
+    dxp, dW = np.zeros_like(xp), np.zeros_like(W)
+    for i in range(oh):
+        for j in range(ow):
+            for u in range(fh):
+                for v in range(fw):
+                    patch = xp[:, :, i * stride + u, j * stride + v]                 # (N, C)
+                    out[:, :, i, j] += patch @ W[:, :, u, v].T
+                    dW[:, :, u, v] += g[:, :, i, j].T @ patch
+                    dxp[:, :, i * stride + u, j * stride + v] += g[:, :, i, j] @ W[:, :, u, v]
+    out += b[None, :, None, None]
+    dx = dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
+    return out, dx, dW, g.sum(axis=(0, 2, 3))
+
+
+def _conv_case(xs, ws, stride, pad, seed=0):
+    rng = np.random.default_rng(seed)
+    x, W, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    oh, ow = (xs[2] + 2 * pad - ws[2]) // stride + 1, (xs[3] + 2 * pad - ws[3]) // stride + 1
+    return x, W, b, rng.standard_normal((xs[0], ws[0], oh, ow))
+
+
+@pytest.mark.parametrize("xs, ws, stride, pad", CONFIGS)
+def test_conv2d_values_and_gradients_match_a_direct_loop(xs, ws, stride, pad):
+    x, W, b, g = _conv_case(xs, ws, stride, pad)
+    tx, tW, tb = (Tensor(a, requires_grad=True) for a in (x, W, b))
+    out = F.conv2d(tx, tW, tb, stride=stride, pad=pad)
+    out.backward(g)
+    ref, dx, dW, db = conv_reference(x, W, b, stride, pad, g)
+    for got, want in ((out.data, ref), (tx.grad.data, dx), (tW.grad.data, dW), (tb.grad.data, db)):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+def test_conv2d_without_bias():
+    x, W, b, g = _conv_case((2, 3, 5, 5), (2, 3, 3, 3), 1, 1)
+    tW = Tensor(W, requires_grad=True)
+    out = F.conv2d(x, tW, stride=1, pad=1)
+    out.backward(g)
+    ref, _, dW, _ = conv_reference(x, W, np.zeros(2), 1, 1, g)
+    np.testing.assert_allclose(out.data, ref, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(tW.grad.data, dW, rtol=0, atol=1e-10)
+
+
+def test_conv2d_float32_stays_float32():
+    x, W, b, g = (a.astype(np.float32) for a in _conv_case((2, 3, 7, 7), (4, 3, 3, 3), 2, 1))
+    tx, tW, tb = (Tensor(a, requires_grad=True) for a in (x, W, b))
+    out = F.conv2d(tx, tW, tb, stride=2, pad=1)
+    out.backward(g)
+    assert out.dtype == tx.grad.dtype == tW.grad.dtype == tb.grad.dtype == np.float32
+    ref, dx, dW, db = conv_reference(*(a.astype(np.float64) for a in (x, W, b)), 2, 1, g.astype(np.float64))
+    np.testing.assert_allclose(out.data, ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(tx.grad.data, dx, rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_does_not_change_its_inputs_or_the_upstream_gradient():
+    x, W, b, g = _conv_case((2, 3, 5, 5), (2, 3, 3, 3), 1, 1)
+    copies = [a.copy() for a in (x, W, b, g)]
+    tx, tW = Tensor(x, requires_grad=True), Tensor(W, requires_grad=True)
+    F.conv2d(tx, tW, b, pad=1).backward(g)
+    for a, c in zip((x, W, b, g), copies):
+        np.testing.assert_array_equal(a, c)
+
+
+def test_conv2d_second_derivative_through_create_graph():
+    """d/dW of |d conv / dx|^2: the vjp is itself recorded (col2im is an op whose vjp is im2col)."""
+    x, W, b, g = _conv_case((1, 2, 4, 4), (2, 2, 3, 3), 1, 1)
+    tx, tW = Tensor(x, requires_grad=True), Tensor(W, requires_grad=True)
+    (dx,) = grad(F.conv2d(tx, tW, stride=1, pad=1), [tx], grad_outputs=g, create_graph=True)
+    (dx * dx).sum().backward()
+    # dx is linear in W: |dx(W)|^2 has gradient 2 * (d dx / dW)^T dx, from the reference's vjp
+    h = 1e-6
+    numeric = np.zeros_like(W)
+    for idx in np.ndindex(W.shape):
+        Wp, Wm = W.copy(), W.copy()
+        Wp[idx] += h
+        Wm[idx] -= h
+        fp = (conv_reference(x, Wp, np.zeros(2), 1, 1, g)[1] ** 2).sum()
+        fm = (conv_reference(x, Wm, np.zeros(2), 1, 1, g)[1] ** 2).sum()
+        numeric[idx] = (fp - fm) / (2 * h)
+    np.testing.assert_allclose(tW.grad.data, numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_im2col_and_col2im_are_adjoint():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 7, 7))
+    col = F.im2col(x, 3, 3, stride=2, pad=1)
+    assert col.shape == (2 * 4 * 4, 3 * 3 * 3)  # the book's layout
+    c = rng.standard_normal(col.shape)
+    back = F.col2im(c, x.shape, 3, 3, stride=2, pad=1)
+    assert back.shape == x.shape
+    np.testing.assert_allclose((col.data * c).sum(), (x * back.data).sum(), rtol=1e-12)
+
+
+# --- PyTorch, when installed -------------------------------------------------------------------
+
+def test_conv2d_matches_pytorch():
+    torch = pytest.importorskip("torch", reason="needs PyTorch (pip install torch) to compare conv2d with "
+                                                "torch.nn.functional.conv2d; the direct-loop tests above run without it")
+    for xs, ws, stride, pad in CONFIGS:
+        x, W, b, g = _conv_case(xs, ws, stride, pad)
+        tx, tW, tb = (torch.tensor(a, requires_grad=True) for a in (x, W, b))
+        want = torch.nn.functional.conv2d(tx, tW, tb, stride=stride, padding=pad)
+        want.backward(torch.tensor(g))
+        ex, eW, eb = (Tensor(a, requires_grad=True) for a in (x, W, b))
+        got = F.conv2d(ex, eW, eb, stride=stride, pad=pad)
+        got.backward(g)
+        for a, t in ((got, want), (ex.grad, tx.grad), (eW.grad, tW.grad), (eb.grad, tb.grad)):
+            np.testing.assert_allclose(a.data, t.detach().numpy(), rtol=0, atol=1e-10)
+
+
+# --- pooling -----------------------------------------------------------------------------------
+
+def pool_reference(x, ph, pw, stride, pad, g):
+    """Max of each window over the zero-padded input; the first maximum (in row-major order
+    within the window) takes the window's gradient."""
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    n, c = x.shape[:2]
+    oh, ow = (xp.shape[2] - ph) // stride + 1, (xp.shape[3] - pw) // stride + 1
+    out, dxp = np.zeros((n, c, oh, ow)), np.zeros_like(xp)
+    for a in range(n):
+        for k in range(c):
+            for i in range(oh):
+                for j in range(ow):
+                    win = xp[a, k, i * stride:i * stride + ph, j * stride:j * stride + pw]
+                    u, v = np.unravel_index(np.argmax(win), win.shape)
+                    out[a, k, i, j] = win[u, v]
+                    dxp[a, k, i * stride + u, j * stride + v] += g[a, k, i, j]
+    return out, dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
+
+
+@pytest.mark.parametrize("shape, ph, pw, stride, pad", [
+    ((2, 3, 4, 4), 2, 2, 2, 0), ((1, 2, 5, 5), 3, 3, 1, 0), ((2, 1, 6, 4), 2, 2, 2, 1),
+    ((1, 2, 5, 7), 3, 1, 2, 0), ((2, 2, 3, 3), 3, 3, 3, 0)])
+def test_max_pool2d_matches_a_direct_loop(shape, ph, pw, stride, pad):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape)
+    tx = Tensor(x, requires_grad=True)
+    out = F.max_pool2d(tx, ph, pw, stride=stride, pad=pad)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    ref, dx = pool_reference(x, ph, pw, stride, pad, g)
+    np.testing.assert_array_equal(out.data, ref)
+    np.testing.assert_allclose(tx.grad.data, dx, rtol=0, atol=1e-12)
+
+
+def test_max_pool2d_ties_go_to_the_first_maximum_and_defaults_are_the_window():
+    x = Tensor(np.array([[[[1.0, 1.0, 0.0, 2.0], [1.0, 0.0, 2.0, 2.0]]]]), requires_grad=True)
+    out = F.max_pool2d(x, 2)  # pool_w = 2, stride = 2
+    assert out.shape == (1, 1, 1, 2)
+    out.backward(np.array([[[[10.0, 20.0]]]]))
+    np.testing.assert_array_equal(x.grad.data, [[[[10.0, 0, 0, 20.0], [0, 0, 0, 0]]]])
+
+
+def test_max_pool2d_float32_stays_float32():
+    x = Tensor(np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32), requires_grad=True)
+    out = F.max_pool2d(x, 2)
+    out.sum().backward()
+    assert out.dtype == x.grad.dtype == np.float32
+
+
+# --- dropout -----------------------------------------------------------------------------------
+
+def test_dropout_is_the_books_mask_in_training_and_a_scale_in_evaluation():
+    x = Tensor(np.random.default_rng(0).standard_normal((4, 5)), requires_grad=True)
+    np.random.seed(7)
+    out = F.dropout(x, 0.3)
+    np.random.seed(7)
+    mask = np.random.rand(4, 5) > 0.3  # the book's Dropout.forward, drawn the same way
+    np.testing.assert_array_equal(out.data, x.data * mask)
+    g = np.random.default_rng(1).standard_normal((4, 5))
+    out.backward(g)
+    np.testing.assert_array_equal(x.grad.data, g * mask)
+    x.grad = None
+    ev = F.dropout(x, 0.3, training=False)
+    np.testing.assert_array_equal(ev.data, x.data * (1 - 0.3))
+    ev.backward(g)
+    np.testing.assert_array_equal(x.grad.data, g * 0.7)
+
+
+def test_dropout_draws_a_fresh_mask_each_call_and_keeps_float32():
+    x = Tensor(np.ones((50, 50), dtype=np.float32))
+    a, b = F.dropout(x, 0.5), F.dropout(x, 0.5)
+    assert a.dtype == np.float32
+    assert not np.array_equal(a.data, b.data)
+    assert 0.4 < a.data.mean() < 0.6
+
+
+# --- batch normalization -----------------------------------------------------------------------
+
+def book_batchnorm(x, gamma, beta, momentum, running_mean, running_var, train, dout):
+    """The book's BatchNormalization forward and backward, written out (on copies)."""
+    shape = x.shape
+    x = x.reshape(len(x), -1)
+    running_mean, running_var = running_mean.copy(), running_var.copy()
+    if train:
+        mu = x.mean(axis=0)
+        xc = x - mu
+        var = np.mean(xc ** 2, axis=0)
+        std = np.sqrt(var + 10e-7)
+        xn = xc / std
+        running_mean = momentum * running_mean + (1 - momentum) * mu
+        running_var = momentum * running_var + (1 - momentum) * var
+    else:
+        xc = x - running_mean
+        std = np.sqrt(running_var + 10e-7)
+        xn = xc / std
+    out = gamma * xn + beta
+    dout = dout.reshape(len(x), -1)
+    n = len(x)
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(xn * dout, axis=0)
+    dxn = gamma * dout
+    dxc = dxn / std
+    if train:
+        dstd = -np.sum((dxn * xc) / (std * std), axis=0)
+        dvar = 0.5 * dstd / std
+        dxc += (2.0 / n) * xc * dvar
+        dmu = np.sum(dxc, axis=0)
+        dx = dxc - dmu / n
+    else:
+        dx = dxc
+    return out.reshape(shape), dx.reshape(shape), dgamma, dbeta, running_mean, running_var
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 2, 3, 3)])
+@pytest.mark.parametrize("train", [True, False])
+def test_batch_norm_is_the_books_layer(shape, train):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape) * 2 + 1
+    d = int(np.prod(shape[1:]))
+    gamma, beta = rng.standard_normal(d), rng.standard_normal(d)
+    rm, rv = rng.standard_normal(d), rng.uniform(0.5, 2, d)
+    dout = rng.standard_normal(shape)
+    want = book_batchnorm(x, gamma, beta, 0.9, rm, rv, train, dout)
+    tx, tg, tb = (Tensor(a, requires_grad=True) for a in (x, gamma, beta))
+    out = F.batch_norm(tx, tg, tb, rm, rv, momentum=0.9, training=train)
+    out.backward(dout)
+    for got, ref in zip((out.data, tx.grad.data, tg.grad.data, tb.grad.data, rm, rv), want):
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_batch_norm_training_normalises_and_float32_stays_float32():
+    x = np.random.default_rng(6).standard_normal((64, 4)).astype(np.float32) * 3 + 2
+    d = 4
+    rm, rv = np.zeros(d, np.float32), np.ones(d, np.float32)
+    tx = Tensor(x, requires_grad=True)
+    out = F.batch_norm(tx, np.ones(d, np.float32), np.zeros(d, np.float32), rm, rv)
+    np.testing.assert_allclose(out.data.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(out.data.std(axis=0), 1, atol=1e-3)
+    out.sum().backward()
+    assert out.dtype == tx.grad.dtype == rm.dtype == rv.dtype == np.float32
+    np.testing.assert_allclose(rm, 0.1 * x.mean(axis=0), rtol=1e-5)
+
+
+# --- errors name the sizes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: F.conv2d(np.zeros((1, 3, 5, 5)), np.zeros((2, 4, 3, 3))), ["3 channels", "expect 4"]),
+    (lambda: F.conv2d(np.zeros((1, 1, 3, 3)), np.zeros((2, 1, 5, 5)), pad=0), ["window height 5", "input height 3", "(3)"]),
+    (lambda: F.conv2d(np.zeros((1, 1, 6, 6)), np.zeros((2, 1, 3, 3)), stride=2), ["output height", "(6 + 2*0 - 3) / 2 + 1 = 2.5", "not a whole number"]),
+    (lambda: F.conv2d(np.zeros((1, 1, 5, 5)), np.zeros((2, 1, 3, 3)), np.zeros(3)), ["bias", "(3,)", "(2,)"]),
+    (lambda: F.conv2d(np.zeros((5, 5)), np.zeros((2, 1, 3, 3))), ["(N, C, H, W)", "(5, 5)"]),
+    (lambda: F.conv2d(np.zeros((1, 1, 5, 5)), np.zeros((2, 1, 3, 3)), stride=0), ["stride", "0"]),
+    (lambda: F.max_pool2d(np.zeros((1, 1, 7, 7)), 2), ["output height", "3.5", "not a whole number"]),
+    (lambda: F.max_pool2d(np.zeros((1, 1, 2, 2)), 3), ["window height 3", "input height 2"]),
+    (lambda: F.batch_norm(np.zeros((4, 3)), np.ones(2), np.zeros(3), None, None), ["gamma", "(2,)", "3 features"]),
+    (lambda: F.batch_norm(np.zeros((4, 3)), np.ones(3), np.zeros(3), None, None, training=False), ["running_mean"]),
+    (lambda: F.dropout(np.zeros(3), 1.5), ["ratio", "1.5"]),
+])
+def test_bad_shapes_are_errors_naming_the_sizes(call, words):
+    with pytest.raises(ValueError) as e:
+        call()
+    for w in words:
+        assert w in str(e.value), (w, str(e.value))
