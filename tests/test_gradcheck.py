@@ -226,6 +226,28 @@ def test_gradcheck_nodes_names_the_wrong_op():
         gradcheck_nodes(y)
 
 
+class MulWithSwappedGradients(autograd.Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * x, g * y  # dx and dy swapped: MulLayer's dx is dout * y
+
+
+def test_gradcheck_nodes_names_the_ops_own_argument():
+    c = Tensor(np.full(3, 2.0))  # argument 0 needs no gradient
+    y = Tensor(np.array([1.0, -1.0, 0.5]), requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck_nodes(MulWithSwappedGradients.apply(c, y).sum())
+    message = str(info.value)
+    assert message.startswith("gradcheck_nodes: the backward of MulWithSwappedGradients (node 1 of 2)")
+    assert "input 1 (shape (3,))" in message and "input 0" not in message
+
+
 def test_gradcheck_nodes_checks_float32_graphs_in_float64():
     x = Tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)
     assert gradcheck_nodes((x.sigmoid() * x).sum()) is True
