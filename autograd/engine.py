@@ -10,6 +10,8 @@ import numpy as np
 from .function import Function, freed_message
 from .tensor import Tensor, as_float_array, clock, state
 
+_make = Tensor._make
+
 
 def sum_to_shape(g, shape):
     """The one place where broadcasting is undone: sum `g` down to `shape`."""
@@ -48,11 +50,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None and not allow_unused:
             raise RuntimeError(f"autograd.grad: an input (shape {t.shape}) was not used to compute "
                                "the outputs; pass allow_unused=True to get None for it")
-    return tuple(None if g is None else _as_grad_tensor(g) for g in result)
+    return tuple(None if g is None else _as_tensor(_own(g, t.dtype)) for t, g in zip(inputs, result))
 
 
-def _as_grad_tensor(g):
-    return g if isinstance(g, Tensor) else Tensor._make(g)
+def _as_tensor(g):
+    return g if isinstance(g, Tensor) else _make(g)
+
+
+def _own(g, dtype):
+    """A copy of gradient `g` in `dtype` (the input's): never an alias of the caller's array, of
+    the upstream gradient or of another input's gradient, nor a read-only broadcast view. A Tensor
+    (create_graph) stays in the graph: the copy is another output of the node that made it."""
+    if isinstance(g, Tensor):
+        t = _make(g._data.astype(dtype), g._node)
+        t._requires_grad = g._requires_grad
+        return t
+    return np.array(g, dtype=dtype)
 
 
 def _root_grad(t, g, create_graph):
@@ -60,7 +73,7 @@ def _root_grad(t, g, create_graph):
         if t._data.size != 1:
             raise RuntimeError(f"backward: grad can be implicit only for a one-element output; this "
                                f"output has shape {t.shape}, so pass grad= of that shape")
-        g = t._data.dtype.type(1) if t._data.ndim == 0 else np.ones_like(t._data)
+        g = np.ones_like(t._data)
     else:
         g = g._data if isinstance(g, Tensor) else as_float_array(g, "backward grad")
         if g.shape != t.shape:
@@ -102,22 +115,31 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
             _deliver(t, g, g, capture)
         while ready:
             node = ready.pop()
-            g = pending.pop(node)
-            if node._retained is not None and capture is None:  # autograd.grad touches no .grad
-                _retain(node, g)
-            if capture is not None and node in capture:
-                capture[node] = g
-            results = type(node).backward(node, g)
-            if type(results) is not tuple:
-                results = (results,)
-            needs = node.needs_input_grad
-            if len(results) != len(needs):
-                raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients "
-                                f"for {len(needs)} inputs")
-            if anomaly_on:
-                anomaly.check_backward(node, g, results)
+            g = pending.pop(node, None)
+            if g is None:  # each consumer's backward returned None for it: no gradient flows on
+                results = (None,) * len(node._parents)
+            else:
+                if node._retained is not None and capture is None:  # autograd.grad touches no .grad
+                    _retain(node, g)
+                if capture is not None and node in capture:
+                    capture[node] = g
+                results = type(node).backward(node, g)
+                if type(results) is not tuple:
+                    results = (results,)
+                needs = node.needs_input_grad
+                if len(results) != len(needs):
+                    raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients "
+                                    f"for {len(needs)} inputs")
+                if anomaly_on:
+                    anomaly.check_backward(node, g, results)
             for p, gi in zip(node._parents, results):
-                if p is None or gi is None:
+                if p is None:
+                    continue
+                if gi is None:  # the consumer is still counted off, or p would wait for it forever
+                    if not isinstance(p, Tensor):
+                        deps[p] -= 1
+                        if not deps[p]:
+                            ready.append(p)
                     continue
                 if isinstance(p, Tensor):  # a leaf
                     if gi.shape != p._data.shape:
@@ -143,13 +165,14 @@ def _run(outputs, grads, retain_graph, create_graph, capture):
                 # a finished graph can still be drawn (autograd.viz), and a node that saved nothing
                 # can be walked again.
                 node._args = node._kwargs = None
-    except AttributeError as e:
+    except AttributeError:
         # a custom backward returned something other than an array (a list, a Python number)
-        if e.name == "shape" and any(e.obj is r for r in results):
-            i = next(k for k, r in enumerate(results) if r is e.obj)
-            raise TypeError(f"{type(node).__name__}.backward returned a {type(e.obj).__name__} as the "
-                            f"gradient of input {i}; return an ndarray of the input's shape, or None") from None
-        raise
+        bad = [(i, r) for i, r in enumerate(results) if r is not None and not hasattr(r, "shape")]
+        if not bad:
+            raise
+        i, r = bad[0]
+        raise TypeError(f"{type(node).__name__}.backward returned a {type(r).__name__} as the "
+                        f"gradient of input {i}; return an ndarray of the input's shape, or None") from None
     finally:
         state.grad_enabled = prev
         if gc_was_on:
@@ -164,9 +187,6 @@ def _fit(g, shape, node, results):
         raise ValueError(f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for "
                          f"input {i}, which has shape {shape}")
     return sum_to_shape(g, shape)
-
-
-_make = Tensor._make
 
 
 def _count_consumers(roots):
@@ -200,8 +220,10 @@ def _check_versions(node):
                            "backward; gradients would be wrong. Write y = y * 2 (a new tensor) "
                            "instead of changing y.data")
     for a in node._args or ():
-        if isinstance(a, Tensor) and a._version > node._stamp and any(a._data is s for s in node._saved):
+        if isinstance(a, Tensor) and a._owner()._version > node._stamp and any(a._data is s for s in node._saved):
             label = f"'{a.name}'" if a.name else "a tensor"
+            if a._base is not None and a._base.name:
+                label = f"{label} (a view of '{a._base.name}')"
             raise RuntimeError(f"{label} of shape {a.shape}, saved by {name} for backward, was "
                                "modified in place after it was saved and before backward; gradients "
                                "would be wrong. Call backward before changing it (e.g. before "
@@ -224,8 +246,11 @@ def _deliver(leaf, g, upstream, capture):
 def _accumulate(t, g, upstream):
     """Add `g` into `t.grad`. A gradient that is (a view of) an array someone else holds is
     copied first, so that changing one `.grad` can never change another array."""
+    if not t._requires_grad:  # turned off after the graph was recorded
+        return
     old = t.grad
     if isinstance(g, Tensor):  # create_graph: the gradient is itself part of a graph
+        g = _own(g, t._data.dtype)
         t.grad = g if old is None else old + g
         return
     dtype = t._data.dtype
@@ -234,9 +259,9 @@ def _accumulate(t, g, upstream):
     if old is None:
         if g is upstream or g.base is not None:
             g = g.copy()
-        t.grad = _make(g)
+        t.grad = _make(np.asarray(g))  # 0-d gradients come as NumPy scalars: kept as 0-d arrays
     else:
-        t.grad = _make(old._data + g)
+        t.grad = _make(np.asarray(old._data + g))
 
 
 from . import anomaly  # noqa: E402

@@ -20,7 +20,6 @@ from .tensor import Tensor, as_float_array, clock, state
 
 _new = object.__new__
 _make = Tensor._make
-_FLOAT_SCALARS = {np.float64, np.float32}
 
 
 class Function:
@@ -52,16 +51,20 @@ class Function:
                 need = False
             needs.append(need)
         ctx.needs_input_grad = needs = tuple(needs)
+        if len(arrays) == 2 and arrays[0] is arrays[1] and args[0] is not args[1]:
+            # a * a.detach(), a * a.data: one array for two arguments. The second gets a view of
+            # its own, so that saved values are matched to the right argument (create_graph).
+            arrays[1] = arrays[1].view()
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             raise same_kind(e, f"{cls.__name__}: {e} (inputs: {describe(args)})") from e
-        if type(out) not in _FLOAT_SCALARS and not (type(out) is np.ndarray and out.dtype.kind == "f"):
-            out = as_float_array(out, f"the result of {cls.__name__}")
+        if type(out) is not np.ndarray or out.dtype.kind != "f":
+            out = _as_result(ctx, out)
         if state.anomaly:
             anomaly.check_forward(ctx, args, out)
         if not record:
-            return _make(out, None)
+            return _make(out, None) if out.base is None else _view(out, None, args)
         # The node keeps its arguments (and so its input tensors) until backward; few objects
         # per node matters, since Python's garbage collector walks them all.
         ctx._args, ctx._kwargs, ctx._shape = args, kwargs or None, out.shape
@@ -70,7 +73,7 @@ class Function:
             for i, s in enumerate(ctx._saved):
                 if s is out:
                     ctx._out_index = i
-        return _make(out, ctx)
+        return _make(out, ctx) if out.base is None else _view(out, ctx, args)
 
     @property
     def inputs(self):
@@ -104,6 +107,37 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"
+
+
+def _view(out, node, args):
+    """The result tensor of an op whose array may be a view of an input's (reshape, transpose,
+    basic indexing): if it is, the two tensors share one version counter."""
+    t = _make(out, node)
+    memory = _memory(out)
+    for a in args:
+        if isinstance(a, Tensor) and _memory(a._data) is memory:
+            t._base = a._owner()
+            break
+    return t
+
+
+def _memory(a):
+    """The object that owns the memory of array `a` (the end of its chain of bases)."""
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return a
+
+
+def _as_result(ctx, out):
+    """A forward's result as a float ndarray; a NumPy scalar (what arithmetic on 0-d arrays
+    gives) becomes a 0-d array, also where forward saved it."""
+    if isinstance(out, (tuple, list)):
+        raise TypeError(f"{type(ctx).__name__}.forward returned a {type(out).__name__}; a Function "
+                        "returns one array (write one Function per output)")
+    array = as_float_array(out, f"the result of {type(ctx).__name__}")
+    if ctx._saved and array is not out:
+        ctx._saved = tuple([array if s is out else s for s in ctx._saved])
+    return array
 
 
 def parent(a):

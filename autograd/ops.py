@@ -11,10 +11,12 @@ The class attributes are the facts the property tests need: the values an op's i
 and which inputs have a gradient (`differentiable`). `OPS` lists the table; `autograd.testing`
 builds inputs for each entry, and tests/test_ops.py checks every one against finite differences.
 """
+import operator
+
 import numpy as np
 
 from .function import Function
-from .tensor import Tensor
+from .tensor import Tensor, _raw
 
 OPS = {}
 
@@ -93,7 +95,16 @@ class Pow(Op):
     def backward(ctx, g):                       # d(x^b)/dx = b x^(b-1), d(x^b)/db = x^b log x
         x, b, y = ctx.saved_tensors
         need_x, need_b = ctx.needs_input_grad
-        return (g * b * x ** (b - 1) if need_x else None), (g * y * _log(x) if need_b else None)
+        # At x = 0 the formulas meet 0 * inf: b x^(b-1) is 0 for b = 0 (x^0 is constant) and
+        # x^b log x is 0 for b > 0. Adding the constant 1 to x just there gives those zeros
+        # and leaves the formulas (and their own derivatives) as they are everywhere else.
+        zero = _raw(x) == 0
+        gx = gb = None
+        if need_x:
+            gx = g * b * (x + (zero & (_raw(b) == 0))) ** (b - 1)
+        if need_b:
+            gb = g * y * _log(x + zero)
+        return gx, gb
 
 
 class Maximum(Op):
@@ -221,7 +232,7 @@ class ReLU(Op):
     @staticmethod
     def backward(ctx, g):                       # Relu layer: dout where x > 0, else 0 (0 at x = 0)
         (y,) = ctx.saved_tensors
-        return g * (y > 0)
+        return g * _positive(y)
 
 
 # --- matrix product ----------------------------------------------------------------------------
@@ -307,11 +318,26 @@ class Affine(Op):
 
 # --- reductions --------------------------------------------------------------------------------
 
+AxisError = getattr(np, "exceptions", np).AxisError  # numpy >= 1.25 keeps it in np.exceptions
+
+
+def normalize_axes(axis, ndim):
+    """`axis` (None, an int or a sequence of ints, negative ones counting from the end) as a
+    tuple of axes in [0, ndim): the one place where axes are resolved and bad ones refused."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = []
+    for a in ((axis,) if np.ndim(axis) == 0 else axis):
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise AxisError(a, ndim)
+        axes.append(a % ndim)
+    return tuple(axes)
+
+
 def _kept_shape(shape, axis):
     """The shape of a reduction over `axis` with keepdims=True."""
-    if axis is None:
-        return (1,) * len(shape)
-    axes = {a % len(shape) for a in ((axis,) if np.ndim(axis) == 0 else axis)}
+    axes = normalize_axes(axis, len(shape))
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -345,11 +371,12 @@ class Max(Op):
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
-        y = np.max(x, axis=axis, keepdims=True)
+        axes = normalize_axes(axis, np.ndim(x))
+        y = np.max(x, axis=axes, keepdims=True)
         ties = x == y
-        ctx.save_for_backward(np.divide(ties, ties.sum(axis=axis, keepdims=True), dtype=y.dtype))
+        ctx.save_for_backward(np.divide(ties, ties.sum(axis=axes, keepdims=True), dtype=y.dtype))
         ctx.kept = y.shape
-        return y if keepdims else y.reshape(np.shape(np.max(x, axis=axis)) if axis is not None else ())
+        return y if keepdims else y.reshape([n for i, n in enumerate(y.shape) if i not in axes])
 
     @staticmethod
     def backward(ctx, g):                       # the maximum takes g; tied maxima share it equally
@@ -373,11 +400,12 @@ class Reshape(Op):
 class Transpose(Op):
     @staticmethod
     def forward(ctx, x, axes=None):
-        ctx.axes = axes
-        return np.transpose(x, axes)
+        y = np.transpose(x, axes)
+        ctx.axes = None if axes is None else normalize_axes(axes, np.ndim(x))
+        return y
 
     @staticmethod
-    def backward(ctx, g):
+    def backward(ctx, g):                       # the inverse permutation puts the axes back
         return g.transpose() if ctx.axes is None else g.transpose(*np.argsort(ctx.axes).tolist())
 
 
@@ -394,7 +422,7 @@ class BroadcastTo(Op):
 class GetItem(Op):
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.index = np.shape(x), index
+        ctx.shape, ctx.index = np.shape(x), _own_index(index)
         return x[index]
 
     @staticmethod
@@ -415,6 +443,13 @@ class ScatterAdd(Op):
         return g[ctx.index]
 
 
+def _own_index(index):
+    """`index` with its arrays and lists copied: the caller may change theirs after forward."""
+    if isinstance(index, tuple):
+        return tuple(_own_index(i) for i in index)
+    return np.array(index) if isinstance(index, (np.ndarray, list)) else index
+
+
 def _axis_slices(axis, item):
     return (slice(None),) * axis + (item,)
 
@@ -423,7 +458,7 @@ class Concatenate(Op):
     @staticmethod
     def forward(ctx, *xs, axis=0):
         y = np.concatenate(xs, axis=axis)
-        ctx.axis = axis % y.ndim
+        (ctx.axis,) = normalize_axes(axis, y.ndim)
         ctx.bounds = np.cumsum([0] + [np.shape(x)[ctx.axis] for x in xs]).tolist()
         return y
 
@@ -437,7 +472,7 @@ class Stack(Op):
     @staticmethod
     def forward(ctx, *xs, axis=0):
         y = np.stack(xs, axis=axis)
-        ctx.axis, ctx.n = axis % y.ndim, len(xs)
+        (ctx.axis,), ctx.n = normalize_axes(axis, y.ndim), len(xs)
         return y
 
     @staticmethod
@@ -502,6 +537,8 @@ class CrossEntropy(Op):
             ctx.save_for_backward(x, p[0], t[0])
         else:
             ctx.save_for_backward(x, p, t)
+        if n == 0:  # the mean over no samples, as NumPy's mean and PyTorch give it
+            return np.array(np.nan, x.dtype)
         if labels is None:
             return -(t * _log_p(p, z, s)).sum() / n
         return -_log_p(p, z, s, (np.arange(n), labels)).sum() / n
@@ -512,7 +549,7 @@ class CrossEntropy(Op):
         if isinstance(x, Tensor):
             p = _softmax(x)                     # p as a function of x: differentiable again
         d = p - t
-        d *= g / (len(x) if x.ndim == 2 else 1)  # in place on a new array (d = d * ... for Tensors)
+        d *= g / (max(len(x), 1) if x.ndim == 2 else 1)  # in place on a new array (d = d * ... for Tensors)
         return d, None
 
 
@@ -549,7 +586,7 @@ def _targets(t, shape, dtype):
         labels = labels.astype(np.int64)
     onehot = np.zeros(shape, dtype)
     try:
-        if labels.min() < 0:  # a negative index would silently wrap around
+        if n and labels.min() < 0:  # a negative index would silently wrap around
             raise IndexError
         onehot[np.arange(n), labels] = 1
     except IndexError:
@@ -571,6 +608,20 @@ def _scatter_array(g, index, shape):
     return out
 
 
+class Positive(Function):
+    """The mask y > 0 in y's dtype, with derivative 0: under create_graph ReLU's gradient
+    depends on y through it, so it differentiates again (to zeros) as PyTorch's does."""
+
+    @staticmethod
+    def forward(ctx, y):
+        return (y > 0).astype(y.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+_positive = _either(Positive, lambda y: y > 0)
 _exp = _either(Exp, np.exp)
 _log = _either(Log, np.log)
 _softmax = _either(Softmax, softmax_array)

@@ -19,11 +19,9 @@ state = _State()
 clock = [0]
 
 
-class set_grad_enabled:
-    """Context manager (or decorator) that turns graph recording on or off in this thread."""
-
-    def __init__(self, mode):
-        self.mode = bool(mode)
+class _GradMode:
+    """Recording on or off in this thread inside a `with` block or a decorated function."""
+    mode = True
 
     def __enter__(self):
         self.prev = state.grad_enabled
@@ -37,23 +35,49 @@ class set_grad_enabled:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+            with _Switch(mode):
                 return fn(*args, **kwargs)
         return wrapper
 
 
-class no_grad(set_grad_enabled):
+class _Switch(_GradMode):
+    def __init__(self, mode):
+        self.mode = bool(mode)
+
+
+class set_grad_enabled(_Switch):
+    """`set_grad_enabled(False)` turns recording off in this thread at once, as PyTorch's does;
+    as a context manager or decorator, only inside the block or the function."""
+
+    def __init__(self, mode):
+        super().__init__(mode)
+        self.prev = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __enter__(self):
+        pass  # already switched in __init__; __exit__ restores what was before
+
+    def __call__(self, fn):
+        state.grad_enabled = self.prev  # a decorator switches only while the function runs
+        return super().__call__(fn)
+
+
+class _NoParamGradMode(_GradMode):
+    """Usable as `with cls():`, `@cls()` and bare `@cls`."""
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)
+
+
+class no_grad(_NoParamGradMode):
     """`with no_grad():` runs ops without recording a graph (evaluation, parameter updates)."""
-
-    def __init__(self):
-        super().__init__(False)
+    mode = False
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_NoParamGradMode):
     """`with enable_grad():` records again inside a no_grad block."""
-
-    def __init__(self):
-        super().__init__(True)
+    mode = True
 
 
 def is_grad_enabled():
@@ -61,8 +85,10 @@ def is_grad_enabled():
 
 
 def as_float_array(data, what="Tensor data"):
-    """Numbers, lists, int and bool arrays become float64; float arrays are kept as they are."""
-    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind == "f":
+    """Numbers, lists, int and bool arrays become float64; float arrays are kept as they are.
+    The result is always an ndarray: a NumPy scalar becomes a 0-d array of its dtype, the one
+    representation of 0-d data (writable in place, like any other tensor's)."""
+    if isinstance(data, np.ndarray) and data.dtype.kind == "f":
         return data
     try:
         arr = np.asarray(data)
@@ -82,8 +108,9 @@ class Tensor:
     `data` is a float ndarray; `grad` is a Tensor filled in by `backward()`; `grad_fn` is the
     node (an `autograd.Function`) that made this tensor, None for leaves.
     """
-    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "__weakref__")
-    __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__ instead of looping
+    # _base: the tensor whose array this one's is a view of (W.T, W[:k], W.detach()): they share
+    # one version, so that an in-place change through either is seen by whoever saved the other
+    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "_base", "__weakref__")
 
     def __init__(self, data, requires_grad=False, name=None):
         self._data = as_float_array(data._data if isinstance(data, Tensor) else data)
@@ -92,6 +119,7 @@ class Tensor:
         self._node = None
         self.name = name
         self._version = 0
+        self._base = None
 
     @classmethod
     def _make(cls, data, node=None):
@@ -103,6 +131,7 @@ class Tensor:
         t._node = node
         t.name = None
         t._version = 0
+        t._base = None
         return t
 
     # --- the array -------------------------------------------------------------------------
@@ -116,12 +145,18 @@ class Tensor:
         # array; the version lets backward notice that a value it saved has changed since.
         if value is not self._data:
             value = value._data if isinstance(value, Tensor) else as_float_array(value)
-        node = self._node
-        if node is not None and node._saved and any(self._data is s for s in node._saved):
-            node._dirty = True
+        owner = self._owner()
+        for t in (self, owner):  # an op that saved its own output now holds a changed value
+            node = t._node
+            if node is not None and node._saved and any(t._data is s for s in node._saved):
+                node._dirty = True
         self._data = value
         clock[0] += 1
-        self._version = clock[0]
+        owner._version = clock[0]
+
+    def _owner(self):
+        """The tensor whose version this one shares: its base if it is a view, else itself."""
+        return self if self._base is None else self._base
 
     @property
     def requires_grad(self):
@@ -156,8 +191,17 @@ class Tensor:
         return self.data
 
     def detach(self):
-        """The same data, cut from the graph."""
-        return Tensor._make(self._data)
+        """The same data, cut from the graph (and sharing its version: it is a view)."""
+        t = Tensor._make(self._data)
+        t._base = self._owner()
+        return t
+
+    def detach_(self):
+        """Cut this tensor from its graph in place: it becomes a leaf that needs no grad, and what
+        the graph held for backward (saved arrays, inputs) is let go."""
+        self._node = None
+        self._requires_grad = False
+        return self
 
     def copy_(self, src):
         """Write `src` into this tensor's own array (same shape), keeping every alias to it."""
@@ -181,9 +225,6 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         a = np.asarray(self._data, dtype=dtype)
         return a.copy() if copy else a
-
-    def __float__(self):
-        return float(self.item())
 
     def __repr__(self):
         body = np.array2string(np.asarray(self._data), separator=", ", prefix="Tensor(")
@@ -217,7 +258,24 @@ class Tensor:
     def __neg__(self): return ops.Neg.apply(self)
     def __pos__(self): return self
 
-    # Comparisons give plain boolean masks: they have no gradient.
+    # --- NumPy's protocols, conversions and comparisons (autograd/numpy_api.py) -------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return numpy_api.array_function(func, types, args, kwargs)
+
+    def __bool__(self): return bool(numpy_api.scalar(self, "bool"))
+    def __int__(self): return int(numpy_api.scalar(self, "int"))
+    def __float__(self): return float(numpy_api.scalar(self, "float"))
+    def __round__(self, ndigits=None): return round(numpy_api.scalar(self, "round"), ndigits)
+    def __format__(self, spec): return numpy_api.format_tensor(self, spec)
+
+    # Comparisons give plain boolean masks: they have no gradient. Tensors hash by identity.
+    def __eq__(self, other): return self._data == _raw(other)
+    def __ne__(self, other): return self._data != _raw(other)
+    __hash__ = object.__hash__
+
     def __gt__(self, other): return self._data > _raw(other)
     def __ge__(self, other): return self._data >= _raw(other)
     def __lt__(self, other): return self._data < _raw(other)
@@ -259,4 +317,4 @@ def _raw_index(index):
 
 from weakref import ref as _weakref  # noqa: E402
 
-from . import engine, ops  # noqa: E402  (they need Tensor defined first)
+from . import engine, numpy_api, ops  # noqa: E402  (they need Tensor defined first)

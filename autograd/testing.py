@@ -368,6 +368,18 @@ def _binary(op):
 
 
 @st.composite
+def _pow(draw, op):
+    """Pow over its domain, or with bases that are exactly 0 and whole exponents 1 to 3, where
+    x^b is differentiable in x and (from above) in b: both vjps meet 0 * inf there."""
+    if draw(st.booleans()):
+        return draw(_binary(op))
+    sx, sb = draw(broadcastable_shapes(2))
+    x = draw(hnp.arrays(np.float64, sx, elements=st.just(0.0) | values(_domain(op, 0))))
+    b = draw(hnp.arrays(np.float64, sb, elements=st.sampled_from([1.0, 2.0, 3.0])))
+    return [x, b], {}
+
+
+@st.composite
 def _where(draw, op):
     sc, sx, sy = draw(broadcastable_shapes(3))
     return [draw(hnp.arrays(bool, sc))] + _arrays_for(draw, op, [sx, sy]), {}
@@ -420,6 +432,8 @@ def _reshape(draw, op):
 def _transpose(draw, op):
     (x,) = _arrays_for(draw, op, [draw(shapes())])
     axes = draw(st.none() | st.permutations(range(x.ndim)).map(tuple))
+    if axes is not None:  # some axes counted from the end: x.transpose(-1, 0, 1)
+        axes = tuple(a - x.ndim if draw(st.booleans()) else a for a in axes)
     return [x], {"axes": axes}
 
 
@@ -500,7 +514,7 @@ def _cross_entropy(draw, op):
 
 
 ARGUMENTS = {
-    "Add": _binary, "Sub": _binary, "Mul": _binary, "Div": _binary, "Pow": _binary,
+    "Add": _binary, "Sub": _binary, "Mul": _binary, "Div": _binary, "Pow": _pow,
     "Maximum": _binary, "Where": _where, "Neg": _unary, "Exp": _unary, "Log": _unary,
     "Sqrt": _unary, "Tanh": _unary, "Sigmoid": _unary, "ReLU": _unary, "MatMul": _matmul, "Affine": _affine,
     "Sum": _reduction, "Mean": _reduction, "Max": _reduction, "Reshape": _reshape,

@@ -52,6 +52,10 @@ class Affine(Module):
             return F.affine(flat, self.W, self.b)
         except ValueError:  # checked only once it failed: the check costs every step otherwise
             n_in, n_out = self.W.shape
+            if x.ndim < 2:
+                raise ValueError(f"Affine({n_in}, {n_out}): input of shape {x.shape} has no batch axis; "
+                                 f"inputs are batches of shape (N, {n_in}): for one sample, pass "
+                                 f"x.reshape(1, -1)") from None
             raise ValueError(f"Affine({n_in}, {n_out}): input of shape {x.shape} does not have {n_in} "
                              f"features; expected (N, {n_in}) or (N, ...) flattening to it") from None
 

@@ -27,7 +27,16 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def named_parameters(self, prefix=""):
-        """(name, Parameter) pairs, in attribute order, submodules and dicts of them included."""
+        """(name, Parameter) pairs, in attribute order, submodules and dicts of them included.
+        A parameter shared by several places (a module used twice) is listed once, under its
+        first name, as PyTorch does: optimizers and state dicts see it once."""
+        seen = set()
+        for name, p in self._all_parameters(prefix):
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def _all_parameters(self, prefix):
         for name, value in vars(self).items():
             if isinstance(value, Parameter):
                 yield prefix + name, value

@@ -1,4 +1,5 @@
 """The textbook's TwoLayerNet, same API, built on the modules and backward()."""
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -23,6 +24,7 @@ class TwoLayerNet(Module):
         self._by_key = {"W1": a1.W, "b1": a1.b, "W2": a2.W, "b2": a2.b}
         for key, p in self._by_key.items():
             p.name = key
+        self._losses = weakref.WeakSet()  # losses returned by loss() since the last gradient()
 
     def predict(self, x):
         for layer in self.layers.values():
@@ -32,7 +34,13 @@ class TwoLayerNet(Module):
     forward = predict
 
     def loss(self, x, t):
-        return self.lastLayer(self.predict(x), t)
+        """The loss as a Tensor: `net.loss(x, t).backward()` works. Its graph is let go at the next
+        `gradient()` call (a new training step), so the book's `train_loss_list.append(loss)`
+        keeps numbers, not every step's graph and batch."""
+        loss = self.lastLayer(self.predict(x), t)
+        if loss.grad_fn is not None:
+            self._losses.add(loss)
+        return loss
 
     def accuracy(self, x, t):
         with no_grad():
@@ -48,7 +56,10 @@ class TwoLayerNet(Module):
 
     def gradient(self, x, t):
         """Backprop through the graph: fresh arrays 'W1', 'b1', 'W2', 'b2' each call."""
+        for loss in list(self._losses):  # the previous step's losses: their values stay, graphs go
+            loss.detach_()
+        self._losses.clear()
         for p in self._by_key.values():  # zero_grad without walking the module tree each step
             p.grad = None
-        self.loss(x, t).backward()
+        self.lastLayer(self.predict(x), t).backward()
         return {key: p.grad.data for key, p in self._by_key.items()}

@@ -466,3 +466,132 @@ def test_no_grad_in_the_main_thread_does_not_affect_a_worker():
         thread.start()
         thread.join(10)
     assert seen == {"enabled": True, "records": True}
+
+
+# --- edges: values where a formula meets 0 * inf -----------------------------------------------
+
+def test_x_to_the_power_0_has_gradient_0_at_x_0():
+    x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+def test_the_exponent_gradient_is_0_at_base_0():
+    x = Tensor(np.array([0.0, 0.0, 2.0]), requires_grad=True)
+    b = Tensor(np.array([0.0, 2.0, 2.0]), requires_grad=True)
+    with np.errstate(all="raise"):  # no 0 * inf on the way
+        (x ** b).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 4.0])
+    np.testing.assert_allclose(b.grad.data, [0.0, 0.0, 4.0 * np.log(2.0)], rtol=1e-15)
+
+
+def test_pow_at_base_0_is_differentiable_twice():
+    x = Tensor(np.array([0.0, 0.0, 1.5]), requires_grad=True)
+    b = np.array([1.0, 2.0, 3.0])
+    (gx,) = autograd.grad((x ** b).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(gx.data, [1.0, 0.0, 3 * 1.5 ** 2])
+    (gxx,) = autograd.grad(gx.sum(), x)
+    np.testing.assert_allclose(gxx.data, [0.0, 2.0, 6 * 1.5], rtol=1e-15)
+
+
+# --- edges: create_graph and autograd.grad give gradients of their own, in the input's dtype ---
+
+def test_create_graph_gradients_alias_neither_each_other_nor_the_callers_array():
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    G = np.array([1.0, 1.0])
+    (a + b).backward(G, create_graph=True)
+    assert a.grad is not b.grad
+    a.grad.data[0] = 7.0
+    assert b.grad.data[0] == 1.0 and G[0] == 1.0
+
+
+def test_a_broadcast_gradient_under_create_graph_is_writable():
+    b = Tensor([1.0, 2.0], requires_grad=True)
+    (b * np.ones((3, 2))).sum().backward(create_graph=True)
+    b.grad.data[...] = 0.0  # not a read-only broadcast view
+    x = Tensor(np.ones(3), requires_grad=True)
+    x.sum().backward(create_graph=True)
+    x.grad.data[0] = 5.0
+    np.testing.assert_array_equal(x.grad.data, [5.0, 1.0, 1.0])
+
+
+def test_autograd_grad_results_do_not_alias_the_grad_outputs():
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    G = np.array([1.0, 1.0])
+    ga, gb = autograd.grad(a + b, [a, b], grad_outputs=G)
+    ga.data[0] = 9.0
+    assert gb.data[0] == 1.0 and G[0] == 1.0
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_gradients_keep_the_inputs_dtype_everywhere(create_graph):
+    a = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    w = np.array([2.0, 3.0])  # float64: the product is float64
+    (g,) = autograd.grad((a * w).sum(), a, create_graph=create_graph)
+    assert g.dtype == np.float32
+    (a * w).sum().backward(create_graph=create_graph)
+    assert a.grad.dtype == np.float32
+
+
+def test_relu_gradient_under_create_graph_differentiates_again_to_zeros():
+    x = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (g,) = autograd.grad(x.relu().sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data, [1.0, 0.0, 1.0])
+    assert g.requires_grad
+    (gg,) = autograd.grad(g.sum(), x)
+    np.testing.assert_array_equal(gg.data, [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("alias", [lambda a: a.detach(), lambda a: a.data], ids=["detach", "data"])
+def test_a_tensor_and_its_detached_alias_in_one_op_differentiate_as_a_constant(alias):
+    a = Tensor([2.0], requires_grad=True)
+    (g,) = autograd.grad((a * alias(a)).sum(), a, create_graph=True)
+    assert g.item() == 2.0 and not g.requires_grad  # d(a c)/da = c, a constant
+    (g,) = autograd.grad((a / alias(a)).sum(), a, create_graph=True)
+    assert g.item() == 0.5 and not g.requires_grad
+    (g,) = autograd.grad((a * alias(a) * a).sum(), a, create_graph=True)  # 2 a c, then 2 c
+    assert g.item() == 8.0 and autograd.grad(g.sum(), a)[0].item() == 4.0
+
+
+def test_requires_grad_turned_off_after_recording_leaves_grad_alone():
+    w, x = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    y = (w * x).sum()
+    w.requires_grad = False  # as PyTorch: the leaf no longer accumulates
+    y.backward()
+    assert w.grad is None
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])
+
+
+def test_set_grad_enabled_called_as_a_function_switches_at_once():
+    x = Tensor([1.0], requires_grad=True)
+    try:
+        autograd.set_grad_enabled(False)
+        assert not autograd.is_grad_enabled() and not (x * 2).requires_grad
+    finally:
+        autograd.set_grad_enabled(True)
+    assert (x * 2).requires_grad
+    with autograd.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert autograd.is_grad_enabled()
+
+    @autograd.set_grad_enabled(False)
+    def evaluate():
+        return (x * 2).requires_grad
+    assert autograd.is_grad_enabled()  # decorating switches nothing by itself
+    assert evaluate() is False and autograd.is_grad_enabled()
+
+
+def test_no_grad_and_enable_grad_decorate_with_or_without_parentheses():
+    x = Tensor([1.0], requires_grad=True)
+
+    @no_grad
+    def bare():
+        return (x * 2).requires_grad
+
+    @autograd.enable_grad
+    def inner():
+        return (x * 2).requires_grad
+    assert bare() is False and bare.__name__ == "bare"
+    with no_grad():
+        assert inner() is True
+    assert autograd.is_grad_enabled()

@@ -408,6 +408,25 @@ def test_affine_1d_input_names_the_expected_shape():
     assert "(4,)" in msg and "(N, 4)" in msg
 
 
+@pytest.mark.parametrize("x", [np.ones(12), 3.0], ids=["1-d", "0-d"])
+def test_affine_input_without_a_batch_axis_says_so(x):
+    msg = message(ValueError, nn.Affine(12, 5), x)
+    assert "has no batch axis" in msg and "x.reshape(1, -1)" in msg and "features" not in msg
+
+
+def test_a_model_that_reuses_a_module_lists_its_parameters_once_and_trains():
+    a = nn.Affine(3, 3)
+    model = nn.Sequential(a, nn.Tanh(), a)
+    assert [name for name, _ in model.named_parameters()] == ["0.W", "0.b"]
+    assert len(model.parameters()) == 2 and list(model.state_dict()) == ["0.W", "0.b"]
+    opt = nn.optim.Adam(model.parameters(), lr=0.01)  # refused a repeated parameter before
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    loss = (model(x) ** 2).sum()
+    loss.backward()
+    opt.step()
+    model.load_state_dict(model.state_dict())
+
+
 def test_functional_affine_with_mismatched_weights_names_the_shapes():
     msg = message(ValueError, F.affine, np.ones((3, 5)), leaf(4, 2), leaf(2))
     assert msg.startswith("Affine:") and "(3, 5)" in msg and "(4, 2)" in msg and "gufunc" not in msg

@@ -146,6 +146,39 @@ def test_none_for_an_input_that_needs_a_gradient_leaves_it_without_one():
     assert y.grad is None
 
 
+class IgnoreY(autograd.Function):
+    """2x, with y as an input it does not depend on: its gradient is None."""
+    @staticmethod
+    def forward(ctx, x, y):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, g):
+        return 2 * g, None
+
+
+def test_none_for_an_intermediate_input_keeps_its_other_gradients():
+    a = Tensor(1.0, requires_grad=True)
+    h = a * 3
+    (IgnoreY.apply(a, h) + h).backward()
+    assert a.grad.item() == 5.0
+    a2 = Tensor(1.0, requires_grad=True)
+    h2 = a2 * 3
+    assert autograd.grad(IgnoreY.apply(a2, h2) + h2, a2)[0].item() == 5.0
+
+
+def test_an_intermediate_that_gets_only_none_passes_nothing_on_and_is_freed():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    h = a.exp()
+    IgnoreY.apply(a, h).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [2.0, 2.0])
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        h.sum().backward()  # Exp's saved output was freed with the rest of the graph
+    b = Tensor([1.0, 2.0], requires_grad=True)
+    (gb,) = autograd.grad(IgnoreY.apply(a, b.exp()).sum(), b, allow_unused=True)
+    assert gb is None
+
+
 @pytest.mark.parametrize("returned", [lambda g: (g, g), lambda g: (g, g, g)], ids=["two-for-one", "three-for-one"])
 def test_the_wrong_number_of_gradients_is_a_clear_error(returned):
     class Wrong(autograd.Function):
@@ -234,3 +267,13 @@ def test_saved_tensors_after_backward_raise_naming_retain_graph():
     y.sum().backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         y.sum().backward()
+
+
+def test_a_forward_returning_a_tuple_is_refused_by_name():
+    class Both(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x, 2 * x
+
+    with pytest.raises(TypeError, match=r"^Both.forward returned a tuple; a Function returns one array"):
+        Both.apply(Tensor([1.0, 2.0], requires_grad=True))

@@ -1,7 +1,8 @@
 """Fuzzing with hypothesis.
 
 1. Random DAGs of ops: 1-3 input tensors of broadcastable shapes, then 3-10 ops drawn from a pool
-   of elementwise, broadcasting, reduction, shape and matmul ops, whose operands are earlier results
+   of elementwise, broadcasting, reduction, shape and matmul ops and a custom Function whose
+   backward returns None for one input, whose operands are earlier results
    (reused freely), plain ndarrays or Python numbers, on either side. Every result nothing else
    consumed is an output; backprop through the whole graph must match finite differences.
 2. Random and truncated bytes fed to the IDX reader (raw and .gz) and to Module.load (.npz): the
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import autograd
 import autograd.functions as F
 import nn
 from autograd import Tensor, gradcheck, testing
@@ -88,6 +90,18 @@ def _matmul(a, b):
     return a @ b
 
 
+class IgnoreSecond(autograd.Function):
+    """2a with b as an input it does not depend on: backward returns None for b, which may be
+    an intermediate value that other ops consume too."""
+    @staticmethod
+    def forward(ctx, a, b):
+        return 2 * a
+
+    @staticmethod
+    def backward(ctx, g):
+        return 2 * g, None
+
+
 # name -> (function of the operands, number of operands)
 OPS = {
     "add": (lambda a, b: a + b, 2),
@@ -111,6 +125,7 @@ OPS = {
     "stack": (lambda a, b: F.stack([a, b], axis=-1), 2),
     "where": (lambda mask, a, b: F.where(mask, a, b), 3),
     "broadcast_to": (lambda a, shape: F.broadcast_to(a, shape), 1),
+    "ignore_second": (IgnoreSecond.apply, 2),
 }
 
 
@@ -229,6 +244,9 @@ def programs(draw):
             mask = draw(hnp.arrays(bool, _broadcast(shape, values[j][0])))
             operands = [("c", mask), a, ("v", j)]
             out = (_broadcast(shape, values[j][0]), max(bound, values[j][1]))
+        elif name == "ignore_second":
+            operands = [a, ("v", pick())]
+            out = (shape, 2 * bound)
         elif name == "broadcast_to":
             kw = {"shape": (2,) + shape}
             operands = [a]

@@ -6,7 +6,9 @@ naming the tensor and the op, never wrong gradients.
 What counts as an in-place change: `t.data -= x` (any augmented assignment), `t.data = new`
 and `t.copy_(src)` go through the version counter and are always caught. Element writes into the
 array (`t.data[i] = v`, or writes through another alias of it) are invisible to the counter; anomaly
-mode checksums saved arrays and catches those too."""
+mode checksums saved arrays and catches those too. A view (`W.T`, `W.reshape(...)`, `W[:k]`,
+`W.detach()`) shares its base's version, so a change through either is seen by whoever saved
+the other."""
 import numpy as np
 import pytest
 
@@ -156,3 +158,48 @@ def test_anomaly_mode_does_not_complain_when_nothing_changed():
     with autograd.detect_anomaly():
         (batch @ w).sum().backward()
     np.testing.assert_array_equal(w.grad.data, [[4.0], [6.0]])
+
+
+# --- views share their base's version -------------------------------------------------------------
+
+VIEWS = {"T": lambda W: W.T, "transpose": lambda W: W.transpose(1, 0), "reshape": lambda W: W.reshape(6),
+         "slice": lambda W: W[:1], "detach": lambda W: W.detach(), "view of a view": lambda W: W.reshape(3, 2)[1:].T}
+
+
+@pytest.mark.parametrize("view", VIEWS.values(), ids=VIEWS)
+def test_changing_the_base_of_a_saved_view_is_detected(view):
+    W = leaf(np.arange(6.0).reshape(2, 3), name="W")
+    x = leaf(np.ones(view(W).shape))
+    y = (view(W) * x).sum()  # Mul saved the view
+    W.data -= 1  # an optimizer step before backward
+    with pytest.raises(RuntimeError, match=r"a view of 'W'\) of shape .*, saved by Mul for backward, was modified"):
+        y.backward()
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("view", VIEWS.values(), ids=VIEWS)
+def test_changing_a_view_of_a_saved_tensor_is_detected(view):
+    W = leaf(np.arange(6.0).reshape(2, 3), name="W")
+    y = (W * W).sum()
+    v = view(W)
+    v.data *= 2
+    with pytest.raises(RuntimeError, match=r"^'W' of shape \(2, 3\), saved by Mul for backward"):
+        y.backward()
+
+
+def test_changing_a_view_of_an_output_that_its_op_saved_is_detected():
+    x = leaf([0.0, 1.0])
+    y = x.exp()
+    z = y.sum()
+    y[:1].data += 1
+    with pytest.raises(RuntimeError, match="^the output of Exp was modified in place"):
+        z.backward()
+
+
+def test_an_advanced_index_is_a_copy_and_changing_it_is_harmless():
+    W = leaf(np.arange(6.0).reshape(2, 3))
+    rows = W[np.array([1, 0])]
+    y = (W * W).sum() + rows.sum()
+    rows.data += 1  # rows is its own array: W is untouched
+    y.backward()
+    np.testing.assert_array_equal(W.grad.data, 2 * np.arange(6.0).reshape(2, 3) + 1)

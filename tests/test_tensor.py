@@ -6,8 +6,10 @@ import weakref
 import numpy as np
 import pytest
 
+import autograd
 import autograd.functions as F
-from autograd import Tensor, numerical_gradient
+import nn
+from autograd import Tensor, gradcheck, numerical_gradient
 
 
 def leaf(data, dtype=np.float64):
@@ -37,6 +39,36 @@ def test_float_arrays_keep_their_dtype_and_are_not_copied(dtype):
 def test_numpy_float_scalars_keep_their_dtype():
     assert Tensor(np.float32(1)).dtype == np.float32
     assert Tensor(np.float64(1)).dtype == np.float64
+
+
+@pytest.mark.parametrize("make", [lambda: Tensor(np.float64(1.5)), lambda: nn.Parameter(np.float32(1)),
+                                  lambda: Tensor(np.arange(3.0))[0], lambda: Tensor(np.ones(3)).sum(),
+                                  lambda: Tensor(2.0, requires_grad=True) * np.float64(3)])
+def test_0d_data_is_always_a_0d_array_that_can_be_written(make):
+    t = make()
+    assert type(t.data) is np.ndarray and t.shape == ()
+    t.data[...] = 4.0
+    assert t.item() == 4.0
+    t.copy_(5.0)
+    assert t.item() == 5.0
+
+
+def test_a_0d_parameter_loads_its_state_and_is_gradchecked():
+    m = nn.Module()
+    m.scale = nn.Parameter(np.float64(2.0))
+    m.load_state_dict({"scale": np.array(3.0)})
+    assert m.scale.item() == 3.0
+    assert gradcheck(lambda s: s * s, [m.scale])
+    (m.scale * m.scale).backward()
+    assert type(m.scale.grad.data) is np.ndarray and m.scale.grad.item() == 6.0
+
+
+def test_second_derivative_of_a_0d_op_that_saved_its_output():
+    x = Tensor(0.3, requires_grad=True)
+    (g,) = autograd.grad(x.sigmoid(), x, create_graph=True)
+    (gg,) = autograd.grad(g, x)
+    s = 1 / (1 + np.exp(-0.3))
+    np.testing.assert_allclose(gg.item(), s * (1 - s) * (1 - 2 * s), rtol=1e-14)
 
 
 def test_python_number_never_upcasts_float32():  # NEP 50
@@ -231,6 +263,15 @@ def test_repeated_indices_accumulate_in_the_gradient():
     np.testing.assert_array_equal(t.grad.data, [8.0, 0.0, 2.0, 5.0])
 
 
+@pytest.mark.parametrize("index", [np.array([0, 0, 2]), [0, 0, 2], (np.array([0, 0, 2]),)], ids=["array", "list", "tuple"])
+def test_changing_the_index_after_forward_does_not_move_the_gradient(index):
+    t = leaf([1.0, 2.0, 3.0])
+    out = t[index]
+    (index[0] if isinstance(index, tuple) else index)[:] = [1, 1, 1]
+    out.backward(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(t.grad.data, [3.0, 0.0, 3.0])
+
+
 def test_indexing_with_a_comparison_mask():
     t = leaf([[-1.0, 2.0], [3.0, -4.0]])
     out = t[t > 0]
@@ -291,6 +332,26 @@ def test_transpose_without_axes_reverses_and_with_axes_permutes():
     g = np.random.default_rng(0).standard_normal((3, 4, 2))
     t.transpose(1, 2, 0).backward(g)
     np.testing.assert_array_equal(t.grad.data, g.transpose(2, 0, 1))
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 2), (2, 3, 4)])
+@pytest.mark.parametrize("axes", [(-1, 0, 1), (0, -1, -2), (-3, -1, 1)])
+def test_transpose_with_negative_axes_has_the_inverse_permutation_as_gradient(shape, axes):
+    a = np.arange(float(np.prod(shape))).reshape(shape)
+    t = Tensor(a, requires_grad=True)
+    out = t.transpose(*axes)
+    np.testing.assert_array_equal(out.data, a.transpose(axes))
+    g = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(g)
+    np.testing.assert_array_equal(t.grad.data, g.transpose(np.argsort([ax % 3 for ax in axes])))
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max"])
+def test_an_axis_out_of_range_is_numpys_axis_error_naming_the_op(name):
+    with pytest.raises(np.exceptions.AxisError, match=rf"^{name.title()}: axis 0 is out of bounds for array of dimension 0"):
+        getattr(Tensor(2.5, requires_grad=True), name)(axis=0)
+    with pytest.raises(np.exceptions.AxisError, match="axis -3 is out of bounds for array of dimension 2"):
+        getattr(Tensor(np.ones((2, 3))), name)(axis=(0, -3))
 
 
 @pytest.mark.parametrize("name, fn, dfn", [
@@ -488,6 +549,15 @@ def test_cross_entropy_is_stable_for_huge_logits(label, expected_loss):
     loss.backward()
     assert np.all(np.isfinite(x.grad.data))
     np.testing.assert_allclose(x.grad.data, [[1.0, 0.0, 0.0]] - np.eye(3)[[label]], atol=1e-300)
+
+
+@pytest.mark.parametrize("t", [np.zeros(0, dtype=np.int64), np.zeros((0, 3))], ids=["labels", "one-hot"])
+def test_cross_entropy_of_an_empty_batch_is_nan_with_an_empty_gradient(t):
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    with np.errstate(all="raise"):
+        loss = F.cross_entropy(x, t)
+        loss.backward()
+    assert np.isnan(loss.item()) and x.grad.shape == (0, 3)
 
 
 def test_cross_entropy_rejects_bad_labels_and_shapes_by_name():

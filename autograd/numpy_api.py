@@ -1,0 +1,199 @@
+"""NumPy functions on Tensors: the protocols of NEP 13 (`__array_ufunc__`) and NEP 18
+(`__array_function__`), and the conversions of one-element tensors to Python numbers.
+
+`np.exp(t)`, `np.dot(x, W)`, `np.sum(t, axis=0)` record the same op as `t.exp()`, `x @ W`,
+`t.sum(axis=0)`. Functions without a gradient (`np.argmax`, `np.shape`, comparisons) work on the
+values and return arrays. Any other NumPy function given a Tensor that requires grad raises a
+TypeError that says what to use instead: no NumPy call drops a gradient silently. Where nothing
+needs a gradient (no Tensor requires grad, or under `no_grad()`), NumPy works on the values.
+
+The engine's own array code never comes here: ops run on ndarrays, and `ndarray + Tensor` takes
+the first branch of `array_ufunc`.
+"""
+import numpy as np
+
+from . import functions as F
+from . import ops
+from .tensor import Tensor, state
+
+# ufuncs that are ops of the table, called with positional arguments only
+UFUNC_OPS = {np.add: ops.Add, np.subtract: ops.Sub, np.multiply: ops.Mul, np.divide: ops.Div,
+             np.power: ops.Pow, np.matmul: ops.MatMul, np.maximum: ops.Maximum, np.negative: ops.Neg,
+             np.exp: ops.Exp, np.log: ops.Log, np.sqrt: ops.Sqrt, np.tanh: ops.Tanh}
+
+# ufuncs whose result has no gradient (booleans, or piecewise constant: its gradient is 0)
+VALUE_UFUNCS = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+                np.logical_and, np.logical_or, np.logical_xor, np.logical_not, np.isnan, np.isinf,
+                np.isfinite, np.signbit, np.sign, np.floor, np.ceil, np.trunc, np.rint}
+
+# functions whose result has no gradient: indices, shapes, booleans, constants, text, files
+VALUE_FUNCTIONS = {np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
+                   np.count_nonzero, np.searchsorted, np.digitize, np.shape, np.ndim, np.size,
+                   np.result_type, np.isclose, np.allclose, np.array_equal, np.array_equiv, np.any,
+                   np.all, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.round,
+                   np.around, np.array2string, np.array_repr, np.array_str, np.save, np.savez,
+                   np.savez_compressed, np.savetxt}
+
+# what to write instead, for functions a learner reaches for
+HINTS = {"absolute": "F.where(t > 0, t, -t)", "fabs": "F.where(t > 0, t, -t)", "square": "t ** 2",
+         "min": "-np.max(-t)", "amin": "-np.max(-t)", "minimum": "-np.maximum(-a, -b)",
+         "clip": "F.maximum and F.where", "log1p": "np.log(1 + t)", "expm1": "np.exp(t) - 1",
+         "reciprocal": "1 / t", "true_divide": "t / u", "copy": "t * 1 (a new tensor in the graph)",
+         "ravel": "t.reshape(-1)", "squeeze": "t.reshape(...)", "expand_dims": "t.reshape(...)",
+         "average": "np.mean(t)", "tensordot": "np.matmul (or @) after a reshape",
+         "einsum": "np.matmul (or @)"}
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    op = UFUNC_OPS.get(ufunc)
+    if op is not None and method == "__call__" and not kwargs:
+        return op.apply(*inputs)
+    if ufunc is np.positive and method == "__call__" and not kwargs:
+        return inputs[0]  # +t is t, as Tensor.__pos__
+    if ufunc in VALUE_UFUNCS or not _needs_grad(inputs, kwargs.get("out", ())):
+        kwargs = dict(kwargs)
+        if "out" in kwargs:
+            kwargs["out"] = _writable(kwargs["out"], ufunc.__name__)
+        return getattr(ufunc, method)(*_values(inputs), **kwargs)
+    name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+    if op is not None:
+        given = ", ".join(kwargs) or method
+        hint = f"call np.{ufunc.__name__}(...) with its inputs alone (no {given})"
+        if method == "reduce" and ufunc is np.add:
+            hint = "t.sum(axis)"
+        elif method == "reduce" and ufunc is np.maximum:
+            hint = "t.max(axis)"
+        raise TypeError(_refusal(name, hint))
+    raise TypeError(_refusal(name, HINTS.get(ufunc.__name__)))
+
+
+def array_function(func, types, args, kwargs):
+    if not all(issubclass(t, (Tensor, np.ndarray)) for t in types):
+        return NotImplemented
+    impl = FUNCTIONS.get(func)
+    if impl is not None:
+        return impl(*args, **kwargs)
+    if func in VALUE_FUNCTIONS or not _needs_grad(args, kwargs):
+        return func(*_values(args), **_values(kwargs))
+    raise TypeError(_refusal(func.__name__, HINTS.get(func.__name__)))
+
+
+def _refusal(name, hint):
+    instead = f"use {hint}, " if hint else ""
+    return (f"np.{name} is not supported on a Tensor that requires grad: its result would lose the "
+            f"gradient. Instead {instead}use the Tensor methods and autograd.functions (F.exp, F.sum, "
+            f"F.where, ...), write the op as an autograd.Function, or pass np.asarray(t) or "
+            f"t.detach() if you want the values without a gradient")
+
+
+def _needs_grad(*trees):
+    return state.grad_enabled and any(_any_tensor(t, lambda x: x.requires_grad) for t in trees)
+
+
+def _any_tensor(tree, test):
+    if isinstance(tree, Tensor):
+        return test(tree)
+    if isinstance(tree, (list, tuple)):
+        return any(_any_tensor(x, test) for x in tree)
+    if isinstance(tree, dict):
+        return any(_any_tensor(x, test) for x in tree.values())
+    return False
+
+
+def _values(tree):
+    """The same arguments with each Tensor replaced by its array."""
+    if isinstance(tree, Tensor):
+        return tree._data
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_values(x) for x in tree)
+    if isinstance(tree, dict):
+        return {k: _values(v) for k, v in tree.items()}
+    return tree
+
+
+def _writable(out, name):
+    if _any_tensor(out, lambda t: True):
+        raise TypeError(f"np.{name}(..., out=Tensor): a Tensor's data changes only through its "
+                        f"ops; write t = np.{name}(...) (a new tensor) instead")
+    return out
+
+
+def _no(name, **given):
+    """Refuse the NumPy keywords an op has no counterpart for (out=, dtype=, where=, ...)."""
+    bad = [k for k, v in given.items() if v is not None]
+    if bad:
+        raise TypeError(f"np.{name} on a Tensor: {', '.join(bad)}= is not supported; call it "
+                        f"without {', '.join(bad)}= (the result is a new Tensor)")
+
+
+def _dot(a, b, out=None):
+    _no("dot", out=out)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return F.mul(a, b)
+    if np.ndim(a) > 2 or np.ndim(b) > 2:
+        raise TypeError("np.dot of arrays with more than 2 dimensions on a Tensor is not supported; "
+                        "use np.matmul or @ (the batched product)")
+    return F.matmul(a, b)
+
+
+def _reduction(name, fn):
+    def reduce(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        _no(name, dtype=dtype, out=out, initial=initial, where=where)
+        return fn(a, axis=axis, keepdims=bool(keepdims))
+    return reduce
+
+
+def _reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    _no("reshape", order=None if order == "C" else order, copy=copy)
+    return F.reshape(a, shape if shape is not None else newshape)
+
+
+def _transpose(a, axes=None):
+    return F.transpose(a, axes)
+
+
+def _joined(name, fn):
+    def join(arrays, axis=0, out=None, dtype=None, casting=None):
+        _no(name, out=out, dtype=dtype, casting=casting)
+        if axis is None and name == "concatenate":  # NumPy flattens first
+            return fn([F.reshape(a, (-1,)) for a in arrays], axis=0)
+        return fn(list(arrays), axis=axis)
+    return join
+
+
+def _broadcast_to(array, shape, subok=False):
+    return F.broadcast_to(array, shape)
+
+
+def _where(condition, *xy):
+    if not xy:  # np.where(cond) is np.nonzero(cond): indices
+        return np.where(_values(condition))
+    return F.where(np.asarray(_values(condition), dtype=bool), *xy)
+
+
+FUNCTIONS = {np.dot: _dot, np.sum: _reduction("sum", F.sum), np.mean: _reduction("mean", F.mean),
+             np.max: _reduction("max", F.max), np.amax: _reduction("amax", F.max),
+             np.reshape: _reshape, np.transpose: _transpose,
+             np.concatenate: _joined("concatenate", F.concatenate), np.stack: _joined("stack", F.stack),
+             np.broadcast_to: _broadcast_to, np.where: _where}
+
+
+# --- one-element tensors convert like NumPy scalars ------------------------------------------
+
+def scalar(t, what):
+    """The one element of `t` as a NumPy scalar, for int(), float(), bool(), round(), format()."""
+    if t._data.size != 1:
+        raise (ValueError if what == "bool" else TypeError)(
+            f"{what}() of a Tensor needs exactly one element; this one has shape {t.shape} "
+            f"({t._data.size} elements)" + ("; use np.any(t > 0) or np.all(t > 0) for a truth value"
+                                            if what == "bool" else ""))
+    return t._data.reshape(-1)[0]
+
+
+def format_tensor(t, spec):
+    if t._data.size == 1:
+        return format(scalar(t, "format"), spec) if spec else str(t)
+    if spec:
+        raise TypeError(f"format spec {spec!r} needs a one-element Tensor; this one has shape {t.shape}: "
+                        "format its elements, or np.array2string(t) for the whole array")
+    return str(t)
