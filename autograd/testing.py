@@ -299,7 +299,14 @@ class _Case:
         eps, atol, rtol = self.tolerance
         for k, x in enumerate(self.x):
             numeric = numerical_gradient(projected, x, eps)
-            self.compare(check, k, analytic[k], numeric, atol, rtol, "backprop", "finite differences")
+            got = analytic[k]
+            if check == "second derivatives" and np.isnan(numeric).any():
+                # the first gradients are undefined on one side of the point (x^b log x at a base
+                # of exactly 0): central differences cannot check those elements. A first
+                # gradient that is NaN where it should not be fails the first-order check.
+                undefined = np.isnan(numeric)
+                numeric, got = np.where(undefined, 0.0, numeric), np.where(undefined, 0.0, got)
+            self.compare(check, k, got, numeric, atol, rtol, "backprop", "finite differences")
 
     def compare(self, check, k, got, want, atol, rtol, got_is, want_is):
         excess = np.abs(got - want) - (atol + rtol * np.abs(want))
@@ -369,13 +376,14 @@ def _binary(op):
 
 @st.composite
 def _pow(draw, op):
-    """Pow over its domain, or with bases that are exactly 0 and whole exponents 1 to 3, where
-    x^b is differentiable in x and (from above) in b: both vjps meet 0 * inf there."""
+    """Pow over its domain, or with bases that are exactly 0 and whole exponents 2 and 3, where
+    x^b is differentiable in x and (from above) in b: both vjps meet 0 * inf there. (At b = 1
+    the first gradient b x^(b-1) has no derivative in b at x = 0, so no second-order check.)"""
     if draw(st.booleans()):
         return draw(_binary(op))
     sx, sb = draw(broadcastable_shapes(2))
     x = draw(hnp.arrays(np.float64, sx, elements=st.just(0.0) | values(_domain(op, 0))))
-    b = draw(hnp.arrays(np.float64, sb, elements=st.sampled_from([1.0, 2.0, 3.0])))
+    b = draw(hnp.arrays(np.float64, sb, elements=st.sampled_from([2.0, 3.0])))
     return [x, b], {}
 
 

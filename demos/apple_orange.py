@@ -35,9 +35,11 @@ def shop():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m demos.apple_orange",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--graph", metavar="PATH",
-                        help="write the graph picture here (.svg or .png)")
+                        help="write the graph picture here: .svg, .png (with Graphviz's dot) or "
+                             ".dot (DOT text) (default: not drawn)")
     args = parser.parse_args(argv)
 
     t = shop()
@@ -55,7 +57,7 @@ def main(argv=None):
         try:
             print("graph:", viz.render(t["price"], args.graph))
         except (RuntimeError, ValueError) as e:
-            sys.exit(f"error: {e}")
+            sys.exit(f"python -m demos.apple_orange: --graph {args.graph}: {e}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
-"""Tests for nn.datasets: the IDX reader, lookup order, verified download and loaders.
+"""Tests for nn.datasets: the IDX reader, lookup order, verified download, loaders, the folders
+a user names, and the MNIST test set bundled with the package.
 
-Every test works on tiny IDX files it writes itself; downloads go to an HTTP server on
-127.0.0.1 started here, never to a real mirror.
+Tests of the lookup work on tiny IDX files they write themselves; downloads go to an HTTP server
+on 127.0.0.1 started here, never to a real mirror.
 """
 
 import gzip
 import hashlib
 import http.server
+import shutil
 import socket
+import subprocess
+import sys
 import threading
+import zipfile
 import time
 from pathlib import Path
 
@@ -20,7 +25,10 @@ import nn.datasets as D
 
 FILES = D.FILES
 DEBIAN_FASHION_DIR = D.SYSTEM_DIRS["fashion-mnist"][0]  # captured before any patching
-MNIST_T10K_DIR = Path(__file__).parents[1].parent / "shared" / "data" / "mnist-t10k"
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "nn" / "data" / "mnist-t10k"
+NEEDS_DEBIAN_FASHION = ("needs Debian's Fashion-MNIST in /usr/share/datasets/fashion-mnist "
+                        "(apt-get install dataset-fashion-mnist)")
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -269,7 +277,6 @@ def test_lookup_order(tmp_path, monkeypatch, cache):
 
     assert first_label(root=tmp_path / "root") == 0
     assert first_label(root=tmp_path / "root2") == 1
-    assert first_label(root=tmp_path / "empty") == 2  # a root without the files falls through
     assert first_label() == 2
     monkeypatch.delenv("AUTOGRAD_DATA")
     assert first_label() == 3
@@ -378,24 +385,23 @@ def test_offline_error_lists_what_was_tried_and_how_to_fix_it(tmp_path, monkeypa
     monkeypatch.setitem(D.MIRRORS, "fashion-mnist", [mirror])
     monkeypatch.setitem(D.SYSTEM_DIRS, "fashion-mnist", [tmp_path / "system"])
     monkeypatch.setenv("AUTOGRAD_DATA", str(tmp_path / "env"))
-    (tmp_path / "root").mkdir()
-    write_idx(tmp_path / "root" / D.TRAIN_IMAGES, ONE_IMAGE)
+    (cache / "fashion-mnist").mkdir(parents=True)
+    write_idx(cache / "fashion-mnist" / D.TRAIN_IMAGES, ONE_IMAGE)
 
     with pytest.raises(D.DatasetError) as info:
-        D.load_fashion_mnist(root=tmp_path / "root")
+        D.load_fashion_mnist()
     message = str(info.value)
-    for tried in (f"{tmp_path / 'root'} (root=): missing train-labels-idx1-ubyte.gz",
-                  str(tmp_path / "root" / "fashion-mnist"),
+    for tried in (f"{cache / 'fashion-mnist'} (cache): missing train-labels-idx1-ubyte.gz",
                   f"{tmp_path / 'env' / 'fashion-mnist'} ($AUTOGRAD_DATA): no such directory",
                   f"{cache / 'fashion-mnist'} (cache)",
                   f"{tmp_path / 'system'} (system)",
-                  f"{mirror}train-images-idx3-ubyte.gz: cannot connect"):
+                  f"{mirror}train-labels-idx1-ubyte.gz: cannot connect"):  # the first file lacking
         assert tried in message
     for fix in ("pass root=", "set AUTOGRAD_DATA",
                 f"copy the four files into {cache / 'fashion-mnist'}",
                 "apt-get install dataset-fashion-mnist"):
         assert fix in message
-    assert listing(cache) == []  # a failed attempt creates nothing
+    assert listing(cache / "fashion-mnist") == [D.TRAIN_IMAGES]  # a failed attempt adds nothing
 
 
 def test_offline_error_without_mirrors_mentions_env_not_set():
@@ -404,21 +410,246 @@ def test_offline_error_without_mirrors_mentions_env_not_set():
     message = str(info.value)
     assert "$AUTOGRAD_DATA: not set" in message and "no mirror configured" in message
     assert "apt-get" not in message  # that fix is for Fashion-MNIST only
+    assert "nn.datasets.load_mnist_bundled()" in message  # MNIST's own way out
 
 
-# --- real data, when present -------------------------------------------------------------
+def test_load_mnist_keeps_its_meaning_even_beside_a_test_set_only_folder(tmp_path, monkeypatch):
+    make_test_set(tmp_path / "env" / "mnist", n=10)
+    monkeypatch.setenv("AUTOGRAD_DATA", str(tmp_path / "env"))
+    with pytest.raises(D.DatasetError, match="not found and could not be downloaded"):
+        D.load_mnist()  # the full set or an error; never the test set in its place
 
-@pytest.mark.skipif(not MNIST_T10K_DIR.is_dir(), reason=f"{MNIST_T10K_DIR} not present")
-def test_real_mnist_test_set():
-    images = D.read_idx(MNIST_T10K_DIR / D.TEST_IMAGES)
-    labels = D.read_idx(MNIST_T10K_DIR / D.TEST_LABELS)
-    assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
-    assert labels.shape == (10000,) and set(np.unique(labels)) == set(range(10))
+
+
+
+# --- folders the user names: used or refused ---------------------------------------------
+
+def make_test_set(directory, n=10, seed=0):
+    """Only the two t10k files, as in a folder holding the MNIST test set alone."""
+    arrays = make_dataset(directory, n_train=1, n_test=n, seed=seed)
+    (directory / D.TRAIN_IMAGES).unlink()
+    (directory / D.TRAIN_LABELS).unlink()
+    return arrays
+
+
+@pytest.mark.parametrize("option", ["root=", "--data-dir"])
+@pytest.mark.parametrize("case", ["missing", "empty", "other files", "a file", "incomplete"])
+def test_a_named_folder_without_the_files_is_refused_naming_it(tmp_path, monkeypatch, cache,
+                                                                option, case):
+    # Everything else could serve: a refusal is not a fallback in disguise.
+    make_dataset(tmp_path / "env" / "mnist", label=2)
+    make_dataset(cache / "mnist", label=3)
+    monkeypatch.setenv("AUTOGRAD_DATA", str(tmp_path / "env"))
+    folder = tmp_path / "named"
+    holds = {"missing": "no such folder", "empty": "it is empty",
+             "other files": "it holds notes.txt, sub/", "a file": "not a folder",
+             "incomplete": "it holds train-images-idx3-ubyte.gz"}[case]
+    if case == "empty":
+        folder.mkdir()
+    elif case == "other files":
+        (folder / "sub").mkdir(parents=True)
+        (folder / "notes.txt").write_text("x")
+    elif case == "a file":
+        folder.write_text("x")
+    elif case == "incomplete":
+        folder.mkdir()
+        write_idx(folder / D.TRAIN_IMAGES, ONE_IMAGE)
+    named = f"root={folder}" if option == "root=" else f"--data-dir {folder}"
+    with pytest.raises(D.DatasetError) as info:
+        D.find_dataset("mnist", folder, option=option)
+    message = str(info.value)
+    assert message.startswith(f"{named}: no MNIST files there ({holds})")
+    assert "used or refused; nothing else was searched" in message
+    assert ("--data-dir" in message) == (option == "--data-dir")  # the user's own words
+    assert ("root=" in message) == (option == "root=")
+    if case == "incomplete":
+        assert f"{folder} ({option}): missing train-labels-idx1-ubyte.gz" in message
+    if option == "root=":
+        with pytest.raises(D.DatasetError) as info:
+            D.load_mnist(root=folder)
+        assert str(info.value) == message
+
+
+def test_a_named_folder_is_used_directly_or_through_its_dataset_subfolder(tmp_path):
+    make_dataset(tmp_path / "a", label=4)
+    make_dataset(tmp_path / "b" / "fashion-mnist", label=5)
+    source = D.find_dataset("mnist", tmp_path / "a", option="--data-dir")
+    assert (source.directory, source.where, source.test_only) == (tmp_path / "a", "--data-dir", False)
+    assert str(source) == f"MNIST: 3 training and 2 test images from {tmp_path / 'a'} (--data-dir)"
+    assert D.find_dataset("fashion-mnist", tmp_path / "b").directory == tmp_path / "b" / "fashion-mnist"
+    assert first_label(root=tmp_path / "b") == 5
+
+
+def test_a_test_set_only_folder_serves_the_demos_split_80_20(tmp_path):
+    arrays = make_test_set(tmp_path / "t10k", n=10)
+    source = D.find_dataset("mnist", tmp_path / "t10k", option="--data-dir")
+    assert source.test_only and (source.n_train, source.n_test) == (8, 2)
+    assert str(source) == (f"MNIST: {tmp_path / 't10k'} (--data-dir) holds only the test set (the "
+                           "t10k files): training on its first 8 images, testing on the other 2")
+    (x_train, t_train), (x_test, t_test) = source.load(normalize=False, flatten=False)
+    np.testing.assert_array_equal(x_train[:, 0], arrays[D.TEST_IMAGES][:8])
+    np.testing.assert_array_equal(x_test[:, 0], arrays[D.TEST_IMAGES][8:])
+    np.testing.assert_array_equal(np.concatenate([t_train, t_test]), arrays[D.TEST_LABELS])
+    # load_mnist keeps the book's meaning: the full set, or an error saying what the folder holds
+    with pytest.raises(D.DatasetError) as info:
+        D.load_mnist(root=tmp_path / "t10k")
+    message = str(info.value)
+    assert message.startswith(f"root={tmp_path / 't10k'}: {tmp_path / 't10k'} holds only the MNIST test set")
+    assert "find_dataset('mnist', root=" in message
+
+
+def test_a_test_set_only_folder_found_by_the_search_is_used_before_the_bundled_copy(tmp_path, monkeypatch):
+    make_test_set(tmp_path / "env" / "mnist", n=5)
+    monkeypatch.setenv("AUTOGRAD_DATA", str(tmp_path / "env"))
+    source = D.find_dataset("mnist")
+    assert (source.directory, source.where, (source.n_train, source.n_test)) == (
+        tmp_path / "env" / "mnist", "$AUTOGRAD_DATA", (4, 1))
+    first, second = str(source).split("\n")
+    assert first.startswith("MNIST not found or downloadable; ")
+    assert "holds only the test set" in first and "first 4 images, testing on the other 1" in first
+    assert second.startswith("  looked for the full set in: ")
+
+
+def test_a_folder_holding_the_other_dataset_is_refused(tmp_path):
+    arrays = make_dataset(tmp_path / "fashion", n_test=2)
+    body = (tmp_path / "fashion" / D.TEST_LABELS).read_bytes()
+    fake = {"mnist": dict(D.SHA256["mnist"]), "fashion-mnist": {D.TEST_LABELS: (sha256(tmp_path / "fashion" / D.TEST_LABELS),)}}
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(D, "SHA256", fake)
+        with pytest.raises(D.DatasetError, match=r"holds Fashion-MNIST, not MNIST.*use --dataset fashion-mnist"):
+            D.find_dataset("mnist", tmp_path / "fashion", option="--data-dir")
+        with pytest.raises(D.DatasetError, match=r"holds Fashion-MNIST, not MNIST.*use load_fashion_mnist\(\)"):
+            D.load_mnist(root=tmp_path / "fashion")
+        (_, t), _ = D.load_fashion_mnist(root=tmp_path / "fashion")
+    assert len(body) and len(t) == len(arrays[D.TRAIN_LABELS])
+
+
+def test_too_small_a_test_set_to_split_is_an_error(tmp_path):
+    make_test_set(tmp_path, n=1)
+    with pytest.raises(D.DatasetError, match="1 test images cannot be split"):
+        D.find_dataset("mnist", tmp_path)
+
+
+def test_unknown_dataset_name():
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        D.find_dataset("cifar")
+
+
+# --- the bundled MNIST test set ----------------------------------------------------------
+
+def test_nothing_found_falls_back_on_the_bundled_digits_and_says_why():
+    source = D.find_dataset("mnist", option="--data-dir")
+    assert (source.directory, source.where, source.test_only) == (D.BUNDLED_DIR, "bundled", True)
+    first, second = str(source).split("\n")
+    assert first == ("MNIST not found or downloadable: training on the bundled 10,000 test digits, "
+                     f"8,000 train / 2,000 test (from {D.BUNDLED_DIR})")
+    assert second.startswith("  looked for the full set in: $AUTOGRAD_DATA: not set; ")
+    assert "(cache): no such directory" in second and "no mirror configured" in second
+
+
+def test_fashion_mnist_has_no_bundled_fallback():
+    with pytest.raises(D.DatasetError, match="fashion-mnist: the dataset files were not found"):
+        D.find_dataset("fashion-mnist", option="--data-dir")
+
+
+def test_the_bundled_files_are_the_real_mnist_test_set():
+    assert D.BUNDLED_DIR == BUNDLED
+    assert sorted(p.name for p in BUNDLED.iterdir()) == ["README.md", D.TEST_IMAGES, D.TEST_LABELS]
     for name in (D.TEST_IMAGES, D.TEST_LABELS):
-        assert sha256(MNIST_T10K_DIR / name) in D.SHA256["mnist"][name]
+        assert sha256(BUNDLED / name) in D.SHA256["mnist"][name]  # the published digests
+    images = D.read_idx(BUNDLED / D.TEST_IMAGES)
+    labels = D.read_idx(BUNDLED / D.TEST_LABELS)
+    assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
+    assert labels.shape == (10000,) and np.bincount(labels).tolist() == [
+        980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # MNIST's published test counts
+    readme = (BUNDLED / "README.md").read_text()
+    for credit in ("Yann LeCun", "Corinna Cortes", "Christopher J.C. Burges", "CC BY-SA 3.0"):
+        assert credit in readme
+    for name in (D.TEST_IMAGES, D.TEST_LABELS):
+        assert sha256(BUNDLED / name) in readme
 
 
-@pytest.mark.skipif(not DEBIAN_FASHION_DIR.is_dir(), reason="dataset-fashion-mnist not installed")
+@pytest.mark.parametrize("one_hot_label", [False, True])
+def test_load_mnist_bundled_splits_8000_2000(one_hot_label):
+    (x_train, t_train), (x_test, t_test) = D.load_mnist_bundled(one_hot_label=one_hot_label)
+    images = D.read_idx(BUNDLED / D.TEST_IMAGES).reshape(10000, 784)
+    labels = D.read_idx(BUNDLED / D.TEST_LABELS)
+    assert x_train.shape == (8000, 784) and x_test.shape == (2000, 784) and x_train.dtype == np.float32
+    np.testing.assert_array_equal(np.rint(np.concatenate([x_train, x_test]) * 255), images)
+    if one_hot_label:
+        t_train, t_test = t_train.argmax(axis=1), t_test.argmax(axis=1)
+    np.testing.assert_array_equal(np.concatenate([t_train, t_test]), labels)
+    (x, _), _ = D.load_mnist_bundled(normalize=False, flatten=False)
+    assert x.shape == (8000, 1, 28, 28) and x.dtype == np.uint8
+
+
+@pytest.mark.parametrize("name", [D.TEST_IMAGES, D.TEST_LABELS])
+def test_a_damaged_bundled_copy_is_refused_by_its_checksum(tmp_path, monkeypatch, name):
+    copy = tmp_path / "mnist-t10k"
+    shutil.copytree(BUNDLED, copy)
+    data = bytearray((copy / name).read_bytes())
+    data[-20] ^= 1  # one bit
+    (copy / name).write_bytes(bytes(data))
+    monkeypatch.setattr(D, "BUNDLED_DIR", copy)
+    with pytest.raises(D.DatasetError) as info:
+        D.load_mnist_bundled()
+    message = str(info.value)
+    assert f"{copy / name}: SHA-256 mismatch" in message and "reinstall" in message
+    with pytest.raises(D.DatasetError, match="SHA-256 mismatch"):
+        D.find_dataset("mnist").load()
+
+
+def test_read_idx_checks_a_given_sha256(tmp_path):
+    path = write_idx(tmp_path / "labels.gz", np.arange(5, dtype=np.uint8))
+    D.read_idx(path, sha256(path))
+    with pytest.raises(D.DatasetError, match=f"{path}: SHA-256 mismatch: got {sha256(path)}, expected 0+"):
+        D.read_idx(path, "0" * 64)
+
+
+# --- packaging: wheels and installs carry the bundled set --------------------------------
+
+def test_package_data_names_every_bundled_file():
+    text = (ROOT / "pyproject.toml").read_text()
+    globs = text.split("[tool.setuptools.package-data]", 1)[1].split("nn = [", 1)[1].split("]", 1)[0]
+    patterns = [g.strip().strip('"') for g in globs.split(",") if g.strip()]
+    files = {p.relative_to(ROOT / "nn").as_posix() for p in BUNDLED.iterdir()}
+    matched = {f for f in files for pattern in patterns if Path(f).match(pattern)}
+    assert matched == files
+
+
+def test_a_built_wheel_holds_the_bundled_set(tmp_path):
+    # pip builds it as `pip install` does: setuptools from the package index, per pyproject.toml
+    src = tmp_path / "src"  # a copy: building leaves build/ and *.egg-info behind
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", "build", "dist", "*.egg-info",
+                                                            ".hypothesis", ".pytest_cache", "__pycache__"))
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                           "-w", str(tmp_path / "dist"), str(src)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        for name in (D.TEST_IMAGES, D.TEST_LABELS):
+            assert hashlib.sha256(z.read(f"nn/data/mnist-t10k/{name}")).hexdigest() in D.SHA256["mnist"][name]
+        assert "nn/data/mnist-t10k/README.md" in names
+
+
+def test_the_installed_package_finds_its_bundled_set(tmp_path):
+    """Run from outside the repository, so `import nn` is the installed package (editable or not)."""
+    code = ("import nn.datasets as D; (x, t), (xt, tt) = D.load_mnist_bundled(); "
+            "print(D.BUNDLED_DIR, x.shape[0], xt.shape[0])")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    if "No module named 'nn'" in done.stderr:
+        pytest.skip("needs the package installed (pip install -e .), as the README's quick start does")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[1:] == ["8000", "2000"]
+
+
+# --- Debian's Fashion-MNIST, when installed ----------------------------------------------
+
+@pytest.mark.skipif(not DEBIAN_FASHION_DIR.is_dir(), reason=NEEDS_DEBIAN_FASHION)
 def test_debian_fashion_mnist_files_match_known_hashes():
     for name in FILES:
         assert sha256(DEBIAN_FASHION_DIR / name) in D.SHA256["fashion-mnist"][name]

@@ -1,10 +1,13 @@
-"""Tests for demos/train_mnist.py and demos/gradient_check.py on tiny IDX files written here."""
+"""Tests for the demos (train_mnist, gradient_check, apple_orange) as a user runs them: on tiny
+IDX files written here, on a folder holding only the test set, and on the bundled digits."""
 import gzip
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +15,10 @@ import pytest
 
 import nn
 import nn.datasets as D
-from demos import train_mnist
+from demos import apple_orange, gradient_check, train_mnist
 
 ROOT = Path(__file__).resolve().parents[1]
+NEEDS_DOT = "needs Graphviz's dot program on PATH (apt-get install graphviz)"
 SIZES = {"mnist": (50, 10), "fashion-mnist": (60, 20)}   # (train, test) images
 EPOCH = re.compile(r"^epoch\s+(\d+)\s+iter\s+(\d+)\s+loss\s+(\d+\.\d+)\s+train acc\s+(\d\.\d+)\s+"
                    r"test acc\s+(\d\.\d+)$")
@@ -81,20 +85,54 @@ def subprocess_env(tmp_path):
 
 # --- train_mnist, in process -----------------------------------------------------------------
 
-def test_help_lists_every_flag(capsys):
+def help_entries(main, capsys):
+    """--help's text per option: {'--iters': 'training steps (default: 10000)', ...}."""
     with pytest.raises(SystemExit) as info:
-        train_mnist.main(["--help"])
+        main(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for flag in ("--dataset", "--data-dir", "--iters", "--batch-size", "--lr", "--hidden", "--optimizer",
-                 "--dtype", "--seed", "--plot", "--save", "--graph"):
-        assert flag in out
+    entries, current = {}, None
+    for line in out.split("options:", 1)[1].splitlines():
+        m = re.match(r"^  (-\S+)", line)
+        if m:
+            current = m.group(1).rstrip(",")
+            entries[current] = line[len(m.group(0)):]
+        elif current:
+            entries[current] += " " + line
+    return out, {k: " ".join(v.split()) for k, v in entries.items()}
+
+
+TRAIN_DEFAULTS = {"--dataset": "mnist", "--data-dir": "$AUTOGRAD_DATA, the cache, a download, then for mnist "
+                  "the bundled test digits", "--iters": "10000", "--batch-size": "100", "--lr": "0.1",
+                  "--hidden": "50", "--optimizer": "sgd", "--dtype": "float64", "--seed": "0",
+                  "--plot": "no plot", "--save": "not saved", "--graph": "not drawn",
+                  "--quiet": "a bar on stderr"}
+
+
+def test_help_shows_every_flag_with_its_default(capsys):
+    out, entries = help_entries(train_mnist.main, capsys)
+    assert out.startswith("usage: python -m demos.train_mnist ")
+    assert sorted(entries) == sorted(["-h", *TRAIN_DEFAULTS])
+    for flag, default in TRAIN_DEFAULTS.items():
+        assert f"(default: {default})" in entries[flag], (flag, entries[flag])
+        assert len(entries[flag].split("(default:")[0].split()) >= 2  # a help text, not only the default
+
+
+@pytest.mark.parametrize("name, module, flags", [
+    ("gradient_check", gradient_check, {"--dataset": "mnist", "--seed": "0"}),
+    ("apple_orange", apple_orange, {"--graph": "not drawn"})])
+def test_every_demo_says_how_it_is_run_and_its_defaults(capsys, name, module, flags):
+    out, entries = help_entries(module.main, capsys)
+    assert out.startswith(f"usage: python -m demos.{name} ")
+    for flag, default in flags.items():
+        assert f"(default: {default})" in entries[flag]
+    assert all("(default:" in text for flag, text in entries.items() if flag != "-h")
 
 
 def test_prints_one_line_per_epoch_with_train_and_test_accuracy_and_a_summary(data_dir, capsys, tmp_path):
     result, lines, _ = run_main(capsys, "--dataset", "fashion-mnist", "--data-dir", data_dir, "--iters", 7,
                                 "--batch-size", 20, "--quiet", "--save", tmp_path / "net.npz")
-    assert lines[0].startswith("fashion-mnist: 60 training and 20 test images")
+    assert lines[0] == f"Fashion-MNIST: 60 training and 20 test images from {data_dir / 'fashion-mnist'} (--data-dir)"
     epochs = epoch_lines(lines)
     # 60 images in batches of 20: an epoch every 3 steps, and the last step
     assert [(int(e), int(i)) for e, i, *_ in epochs] == [(0, 0), (1, 3), (2, 6)]
@@ -115,8 +153,8 @@ def test_prints_one_line_per_epoch_with_train_and_test_accuracy_and_a_summary(da
 
 def test_dataset_defaults_to_mnist(data_dir, capsys):
     _, lines, _ = run_main(capsys, "--data-dir", data_dir, "--iters", 2, "--quiet")
-    assert lines[0].startswith("mnist: 50 training and 10 test images")
-    assert "784-50-10, batch 100, lr 0.1, sgd, float64" in lines[0]
+    assert lines[0] == f"MNIST: 50 training and 10 test images from {data_dir / 'mnist'} (--data-dir)"
+    assert lines[1] == "784-50-10, batch 100, lr 0.1, sgd, float64; 2 steps, an epoch every 1"
 
 
 def test_iters_and_batch_size_set_the_number_of_steps_and_epochs(data_dir, capsys):
@@ -149,7 +187,7 @@ def test_optimizer_lr_hidden_seed_and_batch_size_flags_are_used(data_dir, capsys
     path = tmp_path / "net.npz"
     _, lines, _ = run_main(capsys, "--data-dir", data_dir, "--iters", 3, "--batch-size", 8, "--lr", 0.05,
                            "--hidden", 7, "--seed", 3, "--optimizer", optimizer, "--save", path, "--quiet")
-    assert f"784-7-10, batch 8, lr 0.05, {optimizer}, float64" in lines[0]
+    assert lines[1].startswith(f"784-7-10, batch 8, lr 0.05, {optimizer}, float64;")
     assert f"parameters written to {path}" in lines
     saved = load_saved(path, hidden=7)
     expected = replay(data_dir, optimizer, steps=3, batch_size=8, lr=0.05, hidden=7, seed=3)
@@ -174,7 +212,7 @@ def test_dtype_float32_keeps_the_parameters_float32(data_dir, capsys, tmp_path, 
     path = tmp_path / "net.npz"
     _, lines, _ = run_main(capsys, "--data-dir", data_dir, "--iters", 4, "--hidden", 6, "--dtype", "float32",
                            "--optimizer", optimizer, "--save", path, "--quiet")
-    assert lines[0].endswith("float32")
+    assert "float32;" in lines[1]
     with np.load(path) as npz:
         assert sorted(npz.files) == ["layers.Affine1.W", "layers.Affine1.b", "layers.Affine2.W", "layers.Affine2.b"]
         assert all(npz[name].dtype == np.float32 for name in npz.files)
@@ -238,7 +276,7 @@ def test_graph_draws_one_step_and_leaves_training_unchanged(data_dir, capsys, tm
         np.testing.assert_array_equal(a.params[key], b.params[key])
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@pytest.mark.skipif(shutil.which("dot") is None, reason=NEEDS_DOT)
 def test_graph_renders_svg_with_dot(data_dir, capsys, tmp_path):
     run_main(capsys, "--data-dir", data_dir, "--iters", 1, "--hidden", 5, "--graph", tmp_path / "step.svg", "--quiet")
     assert "<svg" in (tmp_path / "step.svg").read_text()
@@ -261,12 +299,16 @@ def test_unknown_choices_are_rejected(capsys, flag, value):
     assert value in capsys.readouterr().err
 
 
-def test_missing_data_is_an_error_that_says_what_was_tried(data_dir, tmp_path):
+def test_a_data_dir_without_the_files_is_refused_in_the_users_words(data_dir, tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(D.DatasetError) as info:
-        train_mnist.main(["--data-dir", str(empty), "--iters", "1", "--quiet"])
-    assert str(empty) in str(info.value) and "To fix it" in str(info.value)
+    for dataset in ("mnist", "fashion-mnist"):
+        with pytest.raises(D.DatasetError) as info:
+            train_mnist.main(["--dataset", dataset, "--data-dir", str(empty), "--iters", "1", "--quiet"])
+        message = str(info.value)
+        assert message.startswith(f"--data-dir {empty}: no ")
+        assert "root=" not in message and "Leave out --data-dir" in message
+    assert "epoch" not in capsys.readouterr().out  # refused before anything ran
 
 
 # --- as the user runs them -------------------------------------------------------------------
@@ -280,8 +322,8 @@ def test_python_m_train_mnist(data_dir, tmp_path):
         cwd=ROOT, env=subprocess_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("fashion-mnist: 60 training and 20 test images; 784-8-10, batch 30, lr 0.05, "
-                               "momentum, float32")
+    assert lines[0] == f"Fashion-MNIST: 60 training and 20 test images from {data_dir / 'fashion-mnist'} (--data-dir)"
+    assert lines[1].startswith("784-8-10, batch 30, lr 0.05, momentum, float32;")
     assert [int(i) for _, i, *_ in epoch_lines(lines)] == [0, 2, 4, 5]
     assert int(final_line(lines)[2]) == 6
     assert load_saved(path, hidden=8, dtype=np.float32).params["W1"].dtype == np.float32
@@ -292,7 +334,186 @@ def test_python_m_gradient_check_prints_small_differences(data_dir, tmp_path):
         [sys.executable, "-m", "demos.gradient_check", "--dataset", "fashion-mnist", "--data-dir", str(data_dir)],
         cwd=ROOT, env=subprocess_env(tmp_path), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    diffs = dict(line.split(":", 1) for line in done.stdout.splitlines())
+    first, *rest = done.stdout.splitlines()
+    assert first == f"Fashion-MNIST: 60 training and 20 test images from {data_dir / 'fashion-mnist'} (--data-dir)"
+    diffs = dict(line.split(":", 1) for line in rest)
     assert sorted(diffs) == ["W1", "W2", "b1", "b2"]
     for key, value in diffs.items():
         assert 0 <= float(value) < 1e-6, (key, value)
+
+
+# --- output paths are checked before training ------------------------------------------------
+
+@pytest.mark.parametrize("flag, name, expected", [
+    ("--save", "missing/net.npz", "the folder {tmp}/missing does not exist"),
+    ("--plot", "missing/deeper/c.png", "the folder {tmp}/missing/deeper does not exist"),
+    ("--graph", "missing/g.dot", "the folder {tmp}/missing does not exist"),
+    ("--save", "afile/net.npz", "{tmp}/afile is not a folder"),
+    ("--save", ".", ". is a folder; give a file name in it"),
+    ("--graph", "g.txt", "cannot tell the format from the name; use .svg, .png, .pdf, .dot, .gv"),
+    ("--plot", "curves.txt", "cannot write a plot as .txt; use "),
+])
+def test_bad_output_paths_are_refused_before_training(data_dir, tmp_path, capsys, monkeypatch,
+                                                      flag, name, expected):
+    if flag == "--plot":
+        pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    loaded = []
+    monkeypatch.setattr(train_mnist, "find_dataset", lambda *a, **k: loaded.append(a))
+    with pytest.raises(SystemExit) as info:
+        train_mnist.main(["--data-dir", str(data_dir), flag, name])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: {flag} {name}: {expected.format(tmp=tmp_path)}" in err
+    assert loaded == []  # nothing loaded, nothing trained
+
+
+def test_a_graph_picture_without_dot_is_refused_before_training(data_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(train_mnist.shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit) as info:
+        train_mnist.main(["--data-dir", str(data_dir), "--graph", str(tmp_path / "g.svg")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "needs Graphviz's dot program, which is not on PATH" in err and "a .dot path" in err
+    run_main(capsys, "--data-dir", data_dir, "--iters", 1, "--graph", tmp_path / "g.dot", "--quiet")
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")  # DOT text needs no dot
+
+
+def test_python_m_train_mnist_save_to_a_missing_folder_is_refused_at_once(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "demos.train_mnist", "--save", "/nonexistent/net.npz"],
+                          cwd=ROOT, env=subprocess_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--save /nonexistent/net.npz: the folder /nonexistent does not exist" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# --- Ctrl-C ends with the summary so far ----------------------------------------------------------
+
+class InterruptingBar(train_mnist.PlainBar):
+    """A progress bar that presses Ctrl-C (a real SIGINT) at given step counts."""
+
+    def __init__(self, at):
+        super().__init__(1, quiet=True)
+        self.at = at
+
+    def update(self, k=1):
+        super().update(k)
+        if self.n in self.at:
+            signal.raise_signal(signal.SIGINT)
+
+
+def test_ctrl_c_ends_after_the_step_with_the_summary_and_still_saves(data_dir, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(train_mnist, "progress", lambda total, quiet: InterruptingBar({7}))
+    path = tmp_path / "net.npz"
+    result, lines, _ = run_main(capsys, "--data-dir", data_dir, "--iters", 1000, "--batch-size", 10,
+                                "--hidden", 6, "--save", path)
+    assert result["interrupted"] and result["steps"] == 7
+    assert "interrupted (Ctrl-C) after 7 of 1000 steps: the summary so far" in lines
+    assert [int(i) for _, i, *_ in epoch_lines(lines)] == [0, 5, 6]  # and a fresh evaluation at the stop
+    assert int(final_line(lines)[2]) == 7 and f"parameters written to {path}" in lines
+    # what was saved is the net after exactly 7 whole steps
+    expected = replay(data_dir, "sgd", steps=7, batch_size=10, lr=0.1, hidden=6, seed=0)
+    for key in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_array_equal(load_saved(path, hidden=6).params[key], expected.params[key])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+def test_a_second_ctrl_c_aborts(data_dir, monkeypatch):
+    # Ctrl-C pressed during each evaluation: the first asks to stop, the second aborts.
+    monkeypatch.setattr(nn.TwoLayerNet, "accuracy", lambda self, x, t: signal.raise_signal(signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt):
+        train_mnist.main(["--data-dir", str(data_dir), "--iters", "100", "--batch-size", "10"])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_python_m_train_mnist_ctrl_c_in_a_subprocess(data_dir, tmp_path):
+    path = tmp_path / "net.npz"
+    env = dict(subprocess_env(tmp_path), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "demos.train_mnist", "--data-dir", str(data_dir),
+                             "--iters", "100000000", "--batch-size", "10", "--hidden", "6", "--quiet",
+                             "--save", str(path)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait until training runs: a few epochs printed
+            line = proc.stdout.readline()
+            seen.append(line.rstrip("\n"))
+            if line.startswith("epoch  3") or not line:
+                break
+        assert seen[-1].startswith("epoch  3"), seen
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    lines = seen + out.splitlines()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    stopped = [line for line in lines if line.startswith("interrupted (Ctrl-C) after ")]
+    assert len(stopped) == 1 and stopped[0].endswith(" of 100000000 steps: the summary so far")
+    steps = int(stopped[0].split()[3])
+    assert steps >= 16 and int(final_line(lines)[2]) == steps
+    assert f"parameters written to {path}" in lines
+    assert load_saved(path, hidden=6).params["W1"].shape == (784, 6)
+
+
+# --- data folders: the t10k files alone, the bundled digits --------------------------------------
+
+@pytest.fixture
+def t10k_dir(tmp_path):
+    """A folder holding only the MNIST test set files (tiny here: 40 images)."""
+    directory = tmp_path / "t10k"
+    write_dataset(directory, n_train=1, n_test=40, seed=9)
+    (directory / D.TRAIN_IMAGES).unlink()
+    (directory / D.TRAIN_LABELS).unlink()
+    return directory
+
+
+def test_a_test_set_only_folder_serves_train_mnist_split_and_says_so(data_dir, t10k_dir, capsys):
+    result, lines, _ = run_main(capsys, "--data-dir", t10k_dir, "--iters", 4, "--batch-size", 8, "--quiet")
+    assert lines[0] == (f"MNIST: {t10k_dir} (--data-dir) holds only the test set (the t10k files): "
+                        "training on its first 32 images, testing on the other 8")
+    assert lines[1].endswith("4 steps, an epoch every 4")
+    assert result["data"].test_only and int(final_line(lines)[2]) == 4
+
+
+def test_python_m_gradient_check_on_a_test_set_only_folder(data_dir, t10k_dir, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "demos.gradient_check", "--data-dir", str(t10k_dir)],
+                          cwd=ROOT, env=subprocess_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    first, *rest = done.stdout.splitlines()
+    assert first.startswith(f"MNIST: {t10k_dir} (--data-dir) holds only the test set")
+    assert sorted(line.split(":")[0] for line in rest) == ["W1", "W2", "b1", "b2"]
+
+
+def test_python_m_gradient_check_refuses_a_missing_folder_in_command_line_words(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "demos.gradient_check", "--data-dir", str(tmp_path / "typo")],
+                          cwd=ROOT, env=subprocess_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(f"python -m demos.gradient_check: --data-dir {tmp_path / 'typo'}: no MNIST files")
+    assert "root=" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_with_nothing_configured_train_mnist_uses_the_bundled_digits(data_dir, capsys):
+    result, lines, _ = run_main(capsys, "--iters", 1, "--quiet")
+    assert lines[0] == ("MNIST not found or downloadable: training on the bundled 10,000 test digits, "
+                        f"8,000 train / 2,000 test (from {D.BUNDLED_DIR})")
+    assert lines[1].startswith("  looked for the full set in: $AUTOGRAD_DATA: not set;")
+    assert lines[2] == "784-50-10, batch 100, lr 0.1, sgd, float64; 1 steps, an epoch every 80"
+    assert result["data"].where == "bundled"
+
+
+def test_python_m_train_mnist_with_nothing_configured(tmp_path):
+    """As on a fresh machine: no AUTOGRAD_DATA, an empty cache, no mirror answering."""
+    env = subprocess_env(tmp_path)
+    code = ("import nn.datasets as D; D.MIRRORS = {'mnist': [], 'fashion-mnist': []}; "
+            "from demos import train_mnist as T; "
+            "r = T.main(['--iters', '300', '--quiet']); print(r['data'].where, r['test_acc'])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("MNIST not found or downloadable: training on the bundled 10,000 test digits")
+    where, acc = lines[-1].split()
+    assert where == "bundled" and float(acc) > 0.85  # real digits: 300 steps already learn them
