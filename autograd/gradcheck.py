@@ -105,14 +105,11 @@ def gradcheck_nodes(output, eps=1e-6, atol=1e-5, rtol=1e-3):
         values = [Tensor(np.array(a._data, dtype=np.float64), requires_grad=i in slots)
                   if isinstance(a, Tensor) else a for i, a in enumerate(args)]
 
-        def op(*ts, values=values, slots=slots, cls=cls, kwargs=kwargs):
+        def op(*vals, cls=cls, kwargs=kwargs):
             __tracebackhide__ = True
-            vals = list(values)
-            for i, t in zip(slots, ts):
-                vals[i] = t
             return cls.apply(*vals, **kwargs)
-        try:
-            gradcheck(op, [values[i] for i in slots], eps, atol, rtol)
+        try:  # all of the op's arguments: the error's "input i" is the op's own argument i
+            gradcheck(op, values, eps, atol, rtol)
         except GradcheckError as e:
             where = getattr(node, "_where", None)
             raise GradcheckError(f"gradcheck_nodes: the backward of {cls.__name__} (node {k + 1} of "

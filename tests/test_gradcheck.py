@@ -121,8 +121,8 @@ def test_gradcheck_names_the_input_the_worst_element_and_both_values():
     assert isinstance(info.value, AssertionError)
 
 
-class CubeWithWrongBackward(autograd.Function):
-    """x^3 whose backward says 1.5x^2: half of the right 3x^2."""
+class WrongCube(autograd.Function):
+    """x^3 with a slip in its backward: 2x^2 where 3x^2 belongs."""
 
     @staticmethod
     def forward(ctx, x):
@@ -132,59 +132,59 @@ class CubeWithWrongBackward(autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * 1.5 * x ** 2
+        return g * 2 * x ** 2
 
 
 def test_gradcheck_of_a_scalar_function_of_a_scalar_gives_the_two_derivatives():
     x = Tensor(2.0, requires_grad=True)
     with pytest.raises(GradcheckError) as info:
-        gradcheck(CubeWithWrongBackward.apply, [x])
+        gradcheck(WrongCube.apply, [x])
     message = str(info.value)
     assert ("the derivative of the output with respect to input 0 at 2.0 is wrong: "
-            "backprop 6.0 vs numerical 12.0 ") in message
+            "backprop 8.0 vs numerical 12.0 ") in message
     assert "random" not in message
 
 
 def test_gradcheck_of_a_scalar_output_gives_the_gradient_elements_themselves():
     x = Tensor(np.array([[1.0, -1.0], [0.5, 2.0]]), requires_grad=True)
     with pytest.raises(GradcheckError) as info:
-        gradcheck(lambda a: CubeWithWrongBackward.apply(a).sum(), [x])
+        gradcheck(lambda a: WrongCube.apply(a).sum(), [x])
     message = str(info.value)
     assert "input 0 (shape (2, 2)) is wrong at index (1, 1), where the input is 2.0" in message
-    assert "backprop 6.0 vs numerical 12.0 " in message  # d(sum x^3)/dx at 2: 12
+    assert "backprop 8.0 vs numerical 12.0 " in message  # d(sum x^3)/dx at 2: 12
     assert "random" not in message
 
 
 def test_gradcheck_of_several_outputs_says_the_numbers_are_a_projection():
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
-    for fn in (CubeWithWrongBackward.apply,  # two output elements
-               lambda a: (CubeWithWrongBackward.apply(a[0]), a[1] * 1.0)):  # two scalar outputs
+    for fn in (WrongCube.apply,  # two output elements
+               lambda a: (WrongCube.apply(a[0]), a[1] * 1.0)):  # two scalar outputs
         with pytest.raises(GradcheckError) as info:
             gradcheck(fn, [x])
         message = str(info.value)
         assert "vector-Jacobian product" in message and "fixed random weights" in message
         backprop, numerical = map(float, re.search(r"backprop (\S+) vs numerical (\S+) ", message).groups())
-        assert numerical == pytest.approx(2 * backprop, rel=1e-6)  # the same weight on both
+        assert numerical == pytest.approx(1.5 * backprop, rel=1e-6)  # 3x^2 vs 2x^2, the same weight
 
 
 def test_gradcheck_frames_are_hidden_from_pytest_tracebacks(tmp_path):
     (tmp_path / "test_user_op.py").write_text(
         "import autograd\n"
         "from autograd import Tensor\n"
-        "from test_gradcheck import CubeWithWrongBackward\n"
+        "from test_gradcheck import WrongCube\n"
         "def test_cube():\n"
-        "    autograd.gradcheck(CubeWithWrongBackward.apply, [Tensor(2.0, requires_grad=True)])\n"
+        "    autograd.gradcheck(WrongCube.apply, [Tensor(2.0, requires_grad=True)])\n"
         "def test_cube_nodes():\n"
-        "    autograd.gradcheck_nodes(CubeWithWrongBackward.apply(Tensor(2.0, requires_grad=True)))\n")
+        "    autograd.gradcheck_nodes(WrongCube.apply(Tensor(2.0, requires_grad=True)))\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
                            str(tmp_path / "test_user_op.py")], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     out = done.stdout
     assert "2 failed" in out, out
-    assert "autograd.gradcheck(CubeWithWrongBackward.apply" in out  # the user's line
-    assert "backprop 6.0 vs numerical 12.0" in out
-    assert "gradcheck_nodes: the backward of CubeWithWrongBackward" in out
+    assert "autograd.gradcheck(WrongCube.apply" in out  # the user's line
+    assert "backprop 8.0 vs numerical 12.0" in out
+    assert "gradcheck_nodes: the backward of WrongCube" in out
     for inside in ("excess = np.abs(a - n)", "def gradcheck(", "def numerical_gradient(",
                    "def gradcheck_nodes(", "gradcheck.py"):
         assert inside not in out, out
@@ -226,6 +226,17 @@ def test_gradcheck_nodes_names_the_wrong_op():
         gradcheck_nodes(y)
 
 
+def test_gradcheck_nodes_names_the_ops_own_argument():
+    from test_check_op import SwappedMul  # x * y with dx and dy swapped (imported late: it imports this file)
+    c = Tensor(np.full(3, 2.0))  # argument 0 needs no gradient
+    y = Tensor(np.array([1.0, -1.0, 0.5]), requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck_nodes(SwappedMul.apply(c, y).sum())
+    message = str(info.value)
+    assert message.startswith("gradcheck_nodes: the backward of SwappedMul (node 1 of 2)")
+    assert "input 1 (shape (3,))" in message and "input 0" not in message
+
+
 def test_gradcheck_nodes_checks_float32_graphs_in_float64():
     x = Tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)
     assert gradcheck_nodes((x.sigmoid() * x).sum()) is True
@@ -240,20 +251,6 @@ def test_gradcheck_nodes_after_backward_is_an_error():
 
 
 # --- autograd.testing: a user's own property test (the README's, run by tests/test_readme.py) ---
-
-class WrongCube(autograd.Function):
-    """x^3 with a slip in its backward: 2x^2 where 3x^2 belongs."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * 2 * x ** 2
-
 
 @SETTINGS
 @given(testing.arrays(shape=testing.shapes(min_dims=1), domain=(-2, 2)))

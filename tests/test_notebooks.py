@@ -53,3 +53,4 @@ def test_the_tutorial_draws_graphs_and_curves():
     assert sum(kind in s for s in shown) >= 2  # the graphs: inline SVG, or DOT text without dot
     assert any("image/png" in s for s in shown)  # the training curves
     assert "dApple: 2.2" in texts and "backprop 8.0 vs numerical 12.0" in texts
+    assert "110.00000000000001 2.2 3.3000000000000003 165.0 650" in texts  # the book's layers, as written
