@@ -9,8 +9,9 @@ import re
 import sys
 from pathlib import Path
 
-from demos import train_mnist
-from nn.datasets import BUNDLED_DIR
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the demos run from the repository root
+from demos import train_mnist  # noqa: E402
+from nn.datasets import BUNDLED_DIR  # noqa: E402
 
 failures = []
 

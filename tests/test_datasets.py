@@ -624,7 +624,7 @@ def test_a_built_wheel_holds_the_bundled_set(tmp_path):
                                                             ".hypothesis", ".pytest_cache", "__pycache__"))
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
                            "-w", str(tmp_path / "dist"), str(src)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     with zipfile.ZipFile(wheel) as z:
@@ -640,7 +640,7 @@ def test_the_installed_package_finds_its_bundled_set(tmp_path):
             "print(D.BUNDLED_DIR, x.shape[0], xt.shape[0])")
     env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)
     if "No module named 'nn'" in done.stderr:
         pytest.skip("needs the package installed (pip install -e .), as the README's quick start does")
     assert done.returncode == 0, done.stderr
