@@ -140,7 +140,10 @@ def _reduction(name, fn):
     def reduce(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
         _no(name, dtype=dtype, out=out, initial=initial, where=where)
         return fn(a, axis=axis, keepdims=bool(keepdims))
-    return reduce
+
+    def reduce_max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # no dtype
+        return reduce(a, axis, None, out, keepdims, initial, where)
+    return reduce_max if fn is F.max else reduce
 
 
 def _reshape(a, shape=None, order="C", *, newshape=None, copy=None):

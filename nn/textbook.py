@@ -51,7 +51,7 @@ class Layer:
             out = self.op.apply(*tensors, **op_kwargs)
         self._node = out.grad_fn
         self._n_inputs = len(inputs)
-        self._shapes = [np.shape(t) if d else None for t, d in zip(tensors, differentiable)]
+        self._shapes = [t.shape if d else None for t, d in zip(tensors, differentiable)]
         self._kinds = [_kind(a) for a in args]
         self._out_shape, self._out_dtype = out.shape, out.dtype
         return self._like_the_book(out.data, self._kinds)

@@ -1,9 +1,9 @@
 """The book's training loop (ch05/train_neuralnet.py) verbatim with nn.TwoLayerNet keeps memory
 flat: a stored loss keeps its number, not its graph and batch, once the next step begins."""
 import tracemalloc
-from collections import OrderedDict
 
 import numpy as np
+from test_two_layer_net import BookTwoLayerNet  # the book's raw-NumPy layers and network
 
 import nn
 from autograd import Tensor
@@ -14,64 +14,6 @@ def data(n=600, size=784, seed=0):
     x = rng.random((n, size), dtype=np.float32)
     t = np.eye(10)[np.argmax(x @ rng.standard_normal((size, 10)), axis=1)]
     return x, t
-
-
-# the book's raw-NumPy layers (common/layers.py), the floor the engine is compared with
-
-def softmax(x):
-    x = x - np.max(x, axis=-1, keepdims=True)
-    return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
-
-
-class BookAffine:
-    def __init__(self, W, b):
-        self.W, self.b = W, b
-
-    def forward(self, x):
-        self.x = x
-        return np.dot(x, self.W) + self.b
-
-    def backward(self, dout):
-        dx = np.dot(dout, self.W.T)
-        self.dW = np.dot(self.x.T, dout)
-        self.db = np.sum(dout, axis=0)
-        return dx
-
-
-class BookRelu:
-    def forward(self, x):
-        self.mask = (x <= 0)
-        out = x.copy()
-        out[self.mask] = 0
-        return out
-
-    def backward(self, dout):
-        dout[self.mask] = 0
-        return dout
-
-
-class BookNet:
-    def __init__(self, params):
-        self.params = params
-        self.layers = OrderedDict(Affine1=BookAffine(params['W1'], params['b1']), Relu1=BookRelu(),
-                                  Affine2=BookAffine(params['W2'], params['b2']))
-
-    def predict(self, x):
-        for layer in self.layers.values():
-            x = layer.forward(x)
-        return x
-
-    def loss(self, x, t):
-        self.t, self.y = t, softmax(self.predict(x))
-        return -np.sum(t * np.log(self.y + 1e-7)) / x.shape[0]
-
-    def gradient(self, x, t):
-        self.loss(x, t)
-        dout = (self.y - self.t) / x.shape[0]
-        for layer in reversed(list(self.layers.values())):
-            dout = layer.backward(dout)
-        return {'W1': self.layers['Affine1'].dW, 'b1': self.layers['Affine1'].db,
-                'W2': self.layers['Affine2'].dW, 'b2': self.layers['Affine2'].db}
 
 
 def train(network, x_train, t_train, iters_num, probe=None):
@@ -114,7 +56,7 @@ def traced(network, x, t, iters_num, at):
 def test_the_books_loop_keeps_memory_flat_and_its_peak_near_raw_numpys():
     x, t = data()
     net = nn.TwoLayerNet(784, 50, 10, rng=np.random.default_rng(1))
-    book = BookNet({k: v.copy() for k, v in net.params.items()})
+    book = BookTwoLayerNet(net.params)
     at_start, at_end, peak, losses = traced(net, x, t, 120, at=20)
     book_start, book_end, book_peak, book_losses = traced(book, x, t, 120, at=20)
     # one step's graph holds its batch (100 x 784 float32, 314 KB) and activations: kept for every

@@ -97,19 +97,7 @@ def test_arrays_on_the_left_reach_the_op():
 
 
 def test_the_books_softmax_and_cross_entropy_on_tensors():
-    def softmax(x):
-        x = x - np.max(x, axis=-1, keepdims=True)
-        return np.exp(x) / np.sum(np.exp(x), axis=-1, keepdims=True)
-
-    def cross_entropy_error(y, t):
-        if y.ndim == 1:
-            t = t.reshape(1, t.size)
-            y = y.reshape(1, y.size)
-        if t.size == y.size:
-            t = t.argmax(axis=1)
-        batch_size = y.shape[0]
-        return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size
-
+    from test_two_layer_net import cross_entropy_error, softmax  # the book's common/functions.py
     rng = np.random.default_rng(3)
     logits, labels = var(rng.standard_normal((4, 3))), np.array([0, 2, 1, 1])
     loss = cross_entropy_error(softmax(logits), labels)
@@ -223,3 +211,12 @@ def test_eq_and_ne_compare_elementwise_and_tensors_stay_hashable():
     assert d[a] == 1 and d[b] == 2 and hash(a) != hash(Tensor([1.0, 2.0, 3.0]))
     assert len({a, b, a}) == 2
     assert a.grad is None  # comparisons record nothing
+
+
+def test_positional_arguments_follow_numpys_signatures():
+    x = np.arange(6.0).reshape(2, 3)
+    same_op_same_gradients(lambda t: np.max(t, 0, None, True), lambda t: t.max(axis=0, keepdims=True), x)
+    same_op_same_gradients(lambda t: np.sum(t, 1, None, None, True), lambda t: t.sum(axis=1, keepdims=True), x)
+    same_op_same_gradients(lambda t: np.mean(t, 0, None, None, True), lambda t: t.mean(axis=0, keepdims=True), x)
+    same_op_same_gradients(lambda t: np.reshape(t, (3, 2)), lambda t: t.reshape(3, 2), x)
+    same_op_same_gradients(lambda t: np.transpose(t, (1, 0)), lambda t: t.transpose(1, 0), x)
