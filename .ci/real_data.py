@@ -25,7 +25,7 @@ def check(what, ok, detail):
 # The main job as a newcomer ran it: the bundled digits (or full MNIST, where a mirror answers).
 if len(sys.argv) > 1:
     lines = Path(sys.argv[1]).read_text().splitlines()
-    first = lines[0] if lines else ""
+    first = next((line for line in lines if line.startswith("MNIST")), "")  # after pip's output
     final = [line for line in lines if line.startswith("final:")]
     acc = float(re.search(r"test acc (\d\.\d+)", final[-1]).group(1)) if final else 0.0
     bundled = first.startswith("MNIST not found or downloadable: training on the bundled 10,000")
