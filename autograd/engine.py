@@ -1,16 +1,43 @@
 """Backpropagation: walk the recorded graph from the outputs back to the leaves.
 
-The walk is iterative (no recursion, so a million-node chain is fine): first count how many
-consumers each node has, then hand each node its gradient once all of them have sent theirs.
+`toposort` is the one walk of a recorded graph: backward, `autograd.grad`, `gradcheck_nodes` and
+`viz` all use it. `backward` sorts the graph once, checks that it can be walked (nothing freed,
+nothing it saved changed in place), then visits each node after all of its consumers, handing it
+the sum of their gradients. No recursion anywhere: a graph a million nodes deep is fine.
 """
-import gc
-
 import numpy as np
 
-from .function import Function, freed_message
-from .tensor import Tensor, as_float_array, clock, state
+from .function import Function, freed_message, parents
+from .tensor import Tensor, _wrap, as_float_array, clock, state
 
-_make = Tensor._make
+_asarray = np.asarray
+
+
+def toposort(roots):
+    """The nodes reachable from the nodes `roots`, each after every node that consumes it: the
+    order backward visits them in (reversed, the order forward recorded them). Counts each
+    node's consumers, then releases a node once all of them are placed (Kahn's algorithm)."""
+    roots = list(dict.fromkeys(roots))
+    consumers = dict.fromkeys(roots, 0)
+    stack = list(roots)
+    while stack:
+        for p in parents(stack.pop()):
+            if isinstance(p, Function):
+                if p in consumers:
+                    consumers[p] += 1
+                else:
+                    consumers[p] = 1
+                    stack.append(p)
+    order, ready = [], [r for r in roots if not consumers[r]]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for p in node._parents:
+            if isinstance(p, Function):
+                consumers[p] -= 1
+                if not consumers[p]:
+                    ready.append(p)
+    return order
 
 
 def sum_to_shape(g, shape):
@@ -26,7 +53,7 @@ def sum_to_shape(g, shape):
 
 def backward(outputs, grads=None, retain_graph=None, create_graph=False):
     """`Tensor.backward` for one or more outputs: accumulates into the leaves' `.grad`."""
-    _run(outputs, grads, retain_graph, create_graph, capture=None)
+    _run(outputs, grads, retain_graph, create_graph, _accumulate, None)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -43,9 +70,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t._requires_grad:
             raise ValueError(f"autograd.grad: input {i} (Tensor of shape {t.shape}) does not require "
                              "grad, so it has no gradient; create it with requires_grad=True")
-    capture = {(t._node or t): None for t in inputs}
-    _run(outputs, grad_outputs, retain_graph, create_graph, capture)
-    result = tuple(capture[t._node or t] for t in inputs)
+    captured = {_where_grad_goes(t): None for t in inputs}
+
+    def capture(leaf, g, upstream):
+        if leaf in captured:
+            captured[leaf] = g if captured[leaf] is None else captured[leaf] + g
+    _run(outputs, grad_outputs, retain_graph, create_graph, capture, captured)
+    result = [captured[_where_grad_goes(t)] for t in inputs]
     for t, g in zip(inputs, result):
         if g is None and not allow_unused:
             raise RuntimeError(f"autograd.grad: an input (shape {t.shape}) was not used to compute "
@@ -53,19 +84,74 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(None if g is None else _as_tensor(_own(g, t.dtype)) for t, g in zip(inputs, result))
 
 
-def _as_tensor(g):
-    return g if isinstance(g, Tensor) else _make(g)
+def _where_grad_goes(t):
+    return t if t._node is None else t._node
 
 
-def _own(g, dtype):
-    """A copy of gradient `g` in `dtype` (the input's): never an alias of the caller's array, of
-    the upstream gradient or of another input's gradient, nor a read-only broadcast view. A Tensor
-    (create_graph) stays in the graph: the copy is another output of the node that made it."""
-    if isinstance(g, Tensor):
-        t = _make(g._data.astype(dtype), g._node)
-        t._requires_grad = g._requires_grad
-        return t
-    return np.array(g, dtype=dtype)
+def _run(outputs, grads, retain_graph, create_graph, deliver, captured):
+    """The backward pass. `deliver(leaf, g, upstream)` takes each leaf's gradient; `captured`
+    (autograd.grad) maps the nodes whose gradients are wanted to them, instead of retain_grad."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    pending, leaves = _seed(outputs, grads, create_graph)  # node -> gradient so far; (leaf, gradient)
+    order = toposort(list(pending))
+    _check_walkable(order)  # before any gradient moves: an error leaves every .grad as it was
+    watch = state.anomaly
+    prev, state.grad_enabled = state.grad_enabled, create_graph  # record the backward pass only for create_graph
+    node = results = None
+    try:
+        for t, g in leaves:
+            deliver(t, g, g)
+        for node in order:
+            g = pending.pop(node, None)
+            if g is not None:  # None: each consumer's backward returned None for this input
+                if node._retained is not None or captured:
+                    _keep(node, g, captured)
+                results = type(node).backward(node, g)
+                if type(results) is not tuple:
+                    results = (results,)
+                if watch or len(results) != len(node._parents):
+                    _inspect(node, g, results)
+                for p, gi in zip(node._parents, results):
+                    if gi is None or p is None:
+                        continue
+                    if isinstance(p, Tensor):  # a leaf
+                        if gi.shape != p._data.shape:
+                            gi = _fit(gi, p._data.shape, node, results)
+                        deliver(p, gi, g)
+                    else:
+                        if gi.shape != p._shape:
+                            gi = _fit(gi, p._shape, node, results)
+                        pending[p] = pending[p] + gi if p in pending else gi
+            if not retain_graph:  # free what the node saved and the intermediate tensors it held;
+                if node._saved:    # _parents (nodes and leaf tensors, no arrays) stays, as PyTorch's
+                    node._saved = None  # next_functions do: the graph can still be drawn, and walked
+                node._args = node._kwargs = None  # again where nothing was saved
+    except AttributeError:
+        error = _not_an_array(node, results)
+        if error is None:
+            raise
+        raise error from None
+    finally:
+        state.grad_enabled = prev
+
+
+def _seed(outputs, grads, create_graph):
+    if grads is None:
+        grads = [None] * len(outputs)
+    if len(grads) != len(outputs):
+        raise ValueError(f"backward: {len(grads)} gradients given for {len(outputs)} outputs")
+    pending, leaves = {}, []
+    for t, g in zip(outputs, grads):
+        if not t._requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad and has no grad_fn; "
+                               "did you forget requires_grad=True on an input, or run under no_grad()?")
+        g = _root_grad(t, g, create_graph)
+        if t._node is None:
+            leaves.append((t, g))
+        else:
+            pending[t._node] = pending[t._node] + g if t._node in pending else g
+    return pending, leaves
 
 
 def _root_grad(t, g, create_graph):
@@ -80,137 +166,19 @@ def _root_grad(t, g, create_graph):
             raise ValueError(f"backward: grad has shape {g.shape} but the output has shape {t.shape}")
         if g.dtype != t.dtype:
             g = g.astype(t.dtype)
-    return Tensor._make(g) if create_graph else g
+    return _wrap(g) if create_graph else g
 
 
-def _run(outputs, grads, retain_graph, create_graph, capture):
-    if retain_graph is None:
-        retain_graph = create_graph
-    if grads is None:
-        grads = [None] * len(outputs)
-    if len(grads) != len(outputs):
-        raise ValueError(f"backward: {len(grads)} gradients given for {len(outputs)} outputs")
-    pending = {}  # node -> gradient summed so far
-    leaves = []
-    for t, g in zip(outputs, grads):
-        if not t._requires_grad:
-            raise RuntimeError("backward: this tensor does not require grad and has no grad_fn; "
-                               "did you forget requires_grad=True on an input, or run under no_grad()?")
-        g = _root_grad(t, g, create_graph)
-        if t._node is None:
-            leaves.append((t, g))
-        else:
-            pending[t._node] = pending[t._node] + g if t._node in pending else g
-    anomaly_on = state.anomaly
-    prev, state.grad_enabled = state.grad_enabled, create_graph  # record the backward pass only for create_graph
-    # Backward makes no reference cycles, so the cyclic GC has nothing to find here; left on,
-    # it would walk every live object of a big graph again and again as gradients are allocated.
-    gc_was_on = gc.isenabled()
-    gc.disable()
-    results = ()
-    try:
-        deps = _count_consumers(list(pending))
-        ready = [n for n in pending if deps[n] == 0]
-        for t, g in leaves:
-            _deliver(t, g, g, capture)
-        while ready:
-            node = ready.pop()
-            g = pending.pop(node, None)
-            if g is None:  # each consumer's backward returned None for it: no gradient flows on
-                results = (None,) * len(node._parents)
-            else:
-                if node._retained is not None and capture is None:  # autograd.grad touches no .grad
-                    _retain(node, g)
-                if capture is not None and node in capture:
-                    capture[node] = g
-                results = type(node).backward(node, g)
-                if type(results) is not tuple:
-                    results = (results,)
-                needs = node.needs_input_grad
-                if len(results) != len(needs):
-                    raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients "
-                                    f"for {len(needs)} inputs")
-                if anomaly_on:
-                    anomaly.check_backward(node, g, results)
-            for p, gi in zip(node._parents, results):
-                if p is None:
-                    continue
-                if gi is None:  # the consumer is still counted off, or p would wait for it forever
-                    if not isinstance(p, Tensor):
-                        deps[p] -= 1
-                        if not deps[p]:
-                            ready.append(p)
-                    continue
-                if isinstance(p, Tensor):  # a leaf
-                    if gi.shape != p._data.shape:
-                        gi = _fit(gi, p._data.shape, node, results)
-                    if capture is None:
-                        _accumulate(p, gi, g)
-                    else:
-                        _deliver(p, gi, g, capture)
-                    continue
-                if gi.shape != p._shape:
-                    gi = _fit(gi, p._shape, node, results)
-                if p in pending:
-                    pending[p] = pending[p] + gi
-                else:
-                    pending[p] = gi
-                deps[p] -= 1
-                if not deps[p]:
-                    ready.append(p)
-            if not retain_graph:  # free what the node saved and the intermediate tensors it held
-                if node._saved:
-                    node._saved = None
-                # _parents (nodes and leaf tensors, no arrays) stays, as PyTorch's next_functions do:
-                # a finished graph can still be drawn (autograd.viz), and a node that saved nothing
-                # can be walked again.
-                node._args = node._kwargs = None
-    except AttributeError:
-        # a custom backward returned something other than an array (a list, a Python number)
-        bad = [(i, r) for i, r in enumerate(results) if r is not None and not hasattr(r, "shape")]
-        if not bad:
-            raise
-        i, r = bad[0]
-        raise TypeError(f"{type(node).__name__}.backward returned a {type(r).__name__} as the "
-                        f"gradient of input {i}; return an ndarray of the input's shape, or None") from None
-    finally:
-        state.grad_enabled = prev
-        if gc_was_on:
-            gc.enable()
+# --- the rare paths: checks before the walk, retained and captured gradients, errors ---------
 
-
-def _fit(g, shape, node, results):
-    """Sum a broadcast gradient back to its input's shape. One that no broadcasting could have
-    made (a custom backward's mistake) is an error naming the op, not a .grad of the wrong shape."""
-    if g.ndim < len(shape) or any(n != 1 and n != m for n, m in zip(shape[::-1], g.shape[::-1])):
-        i = next(k for k, r in enumerate(results) if r is g)
-        raise ValueError(f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for "
-                         f"input {i}, which has shape {shape}")
-    return sum_to_shape(g, shape)
-
-
-def _count_consumers(roots):
-    """How many nodes of the graph consume each node; also settles each node's `_parents`, where
-    its input gradients go: the producing node, the leaf tensor itself, or None."""
-    deps = dict.fromkeys(roots, 0)
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if node._saved is None:
+def _check_walkable(order):
+    now = clock[0]
+    for node in order:
+        saved = node._saved
+        if saved is None:
             raise RuntimeError(freed_message(node))
-        if node._saved and (node._dirty or node._stamp != clock[0]):
-            _check_versions(node)  # checked before any gradient moves: an error leaves every .grad as it was
-        if node._args is not None:
-            node._parents = tuple([((a._node or a) if isinstance(a, Tensor) else a) if need else None
-                                   for a, need in zip(node._args, node.needs_input_grad)])
-        for p in node._parents:
-            if isinstance(p, Function):
-                if p in deps:
-                    deps[p] += 1
-                else:
-                    deps[p] = 1
-                    stack.append(p)
-    return deps
+        if saved and (node._stamp != now or node._dirty):
+            _check_versions(node)
 
 
 def _check_versions(node):
@@ -230,38 +198,80 @@ def _check_versions(node):
                                "optimizer.step()), or build a new tensor instead of changing .data")
 
 
-def _retain(node, g):
+def _keep(node, g, captured):
+    """A non-leaf's gradient: autograd.grad captures it if asked; else retain_grad keeps it."""
+    if captured is not None:  # autograd.grad touches no .grad
+        if node in captured:
+            captured[node] = g
+        return
     kept = node._retained()
     if kept is not None:
         _accumulate(kept, g, g)
 
 
-def _deliver(leaf, g, upstream, capture):
-    if capture is None:
-        _accumulate(leaf, g, upstream)
-    elif leaf in capture:
-        capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
+def _inspect(node, g, results):
+    if len(results) != len(node._parents):
+        raise TypeError(f"{type(node).__name__}.backward returned {len(results)} gradients "
+                        f"for {len(node._parents)} inputs")
+    if state.anomaly:
+        anomaly.check_backward(node, g, results)
 
+
+def _fit(g, shape, node, results):
+    """Sum a broadcast gradient back to its input's shape. One that no broadcasting could have
+    made (a custom backward's mistake) is an error naming the op, not a .grad of the wrong shape."""
+    if g.ndim < len(shape) or any(n != 1 and n != m for n, m in zip(shape[::-1], g.shape[::-1])):
+        i = next(k for k, r in enumerate(results) if r is g)
+        raise ValueError(f"{type(node).__name__}.backward returned a gradient of shape {g.shape} for "
+                         f"input {i}, which has shape {shape}")
+    return sum_to_shape(g, shape)
+
+
+def _not_an_array(node, results):
+    """The error for a custom backward that returned a list or a number as a gradient (it
+    surfaces as an AttributeError on .shape), or None if the AttributeError is another one."""
+    bad = [(i, r) for i, r in enumerate(results or ()) if r is not None and not hasattr(r, "shape")]
+    if not bad:
+        return None
+    i, r = bad[0]
+    return TypeError(f"{type(node).__name__}.backward returned a {type(r).__name__} as the "
+                     f"gradient of input {i}; return an ndarray of the input's shape, or None")
+
+
+# --- leaves' gradients -----------------------------------------------------------------------
 
 def _accumulate(t, g, upstream):
-    """Add `g` into `t.grad`. A gradient that is (a view of) an array someone else holds is
-    copied first, so that changing one `.grad` can never change another array."""
+    """Add `g` into `t.grad`, in t's dtype. A first gradient that is (a view of) an array someone
+    else holds is copied, so that changing one `.grad` can never change another array."""
     if not t._requires_grad:  # turned off after the graph was recorded
         return
-    old = t.grad
     if isinstance(g, Tensor):  # create_graph: the gradient is itself part of a graph
         g = _own(g, t._data.dtype)
-        t.grad = g if old is None else old + g
+        t.grad = g if t.grad is None else t.grad + g
         return
     dtype = t._data.dtype
     if g.dtype is not dtype and g.dtype != dtype:
         g = g.astype(dtype)
-    if old is None:
-        if g is upstream or g.base is not None:
-            g = g.copy()
-        t.grad = _make(np.asarray(g))  # 0-d gradients come as NumPy scalars: kept as 0-d arrays
-    else:
-        t.grad = _make(np.asarray(old._data + g))
+    if t.grad is not None:
+        g = t.grad._data + g
+    elif type(g) is np.ndarray and (g is upstream or g.base is not None):
+        g = g.copy()
+    t.grad = _wrap(g if type(g) is np.ndarray else _asarray(g))  # a NumPy scalar: 0-d arrays only
+
+
+def _as_tensor(g):
+    return g if isinstance(g, Tensor) else _wrap(g)
+
+
+def _own(g, dtype):
+    """A copy of gradient `g` in `dtype` (the input's): never an alias of the caller's array, of
+    the upstream gradient or of another input's gradient, nor a read-only broadcast view. A Tensor
+    (create_graph) stays in the graph: the copy is another output of the node that made it."""
+    if isinstance(g, Tensor):
+        t = _wrap(g._data.astype(dtype), g._node)
+        t._requires_grad = g._requires_grad
+        return t
+    return np.array(g, dtype=dtype)
 
 
 from . import anomaly  # noqa: E402

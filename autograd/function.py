@@ -19,13 +19,25 @@ import numpy as np
 from .tensor import Tensor, as_float_array, clock, state
 
 _new = object.__new__
-_make = Tensor._make
+_asarray = np.asarray
+_FLOAT_SCALARS = {np.float64, np.float32, np.float16}
+# shared needs_input_grad tuples for one and two inputs: no new tuple per node for them
+_NEEDS = {k: k for k in [(False,), (True,)] + [(a, b) for a in (False, True) for b in (False, True)]}
 
 
 class Function:
-    __slots__ = ("needs_input_grad", "_args", "_kwargs", "_saved", "_parents", "_stamp", "_shape")
+    # A node of the graph is the ctx of its op. What it holds, until backward frees it:
+    #   needs_input_grad  per input: does a gradient go back to it?
+    #   _args, _kwargs    the call: input Tensors and constants as given (gradcheck_nodes, viz and
+    #                     the in-place checks read them; create_graph maps saved arrays to them)
+    #   _saved            what save_for_backward kept; None once freed
+    #   _parents          per input: its node, the leaf tensor itself or None (settled by toposort)
+    #   _shape            the output's shape, which the gradient arriving here must have
+    #   _stamp, _out_index  for nodes that saved something: the clock when recorded, and which
+    #                     saved value (if any) is the output itself
+    __slots__ = ("needs_input_grad", "_args", "_kwargs", "_saved", "_parents", "_shape", "_stamp", "_out_index")
     # rarely set, so class-level defaults rather than a store per node
-    _dirty = _retained = _where = _out_index = None
+    _dirty = _retained = _where = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -39,18 +51,17 @@ class Function:
     def apply(cls, *args, **kwargs):
         ctx = _new(cls)
         ctx._saved = ()
-        arrays, needs, record = [], [], False
-        enabled = state.grad_enabled
+        enabled, watch = state.mode
+        arrays, needs = [], []
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
-                need = enabled and a._requires_grad
-                record = record or need
+                needs.append(enabled and a._requires_grad)
             else:
                 arrays.append(np.asarray(a) if type(a) is list else a)
-                need = False
-            needs.append(need)
-        ctx.needs_input_grad = needs = tuple(needs)
+                needs.append(False)
+        needs = tuple(needs)
+        ctx.needs_input_grad = needs = _NEEDS.get(needs, needs)
         if len(arrays) == 2 and arrays[0] is arrays[1] and args[0] is not args[1]:
             # a * a.detach(), a * a.data: one array for two arguments. The second gets a view of
             # its own, so that saved values are matched to the right argument (create_graph).
@@ -61,26 +72,27 @@ class Function:
             raise same_kind(e, f"{cls.__name__}: {e} (inputs: {describe(args)})") from e
         if type(out) is not np.ndarray or out.dtype.kind != "f":
             out = _as_result(ctx, out)
-        if state.anomaly:
+        if watch:
             anomaly.check_forward(ctx, args, out)
-        if not record:
-            return _make(out, None) if out.base is None else _view(out, None, args)
-        # The node keeps its arguments (and so its input tensors) until backward; few objects
-        # per node matters, since Python's garbage collector walks them all.
-        ctx._args, ctx._kwargs, ctx._shape = args, kwargs or None, out.shape
-        if ctx._saved:
-            ctx._stamp = clock[0]
-            for i, s in enumerate(ctx._saved):
-                if s is out:
-                    ctx._out_index = i
-        return _make(out, ctx) if out.base is None else _view(out, ctx, args)
+        t = _new(Tensor)  # Tensor._make, inlined: this is the hottest line of the engine
+        t._data, t.grad, t.name, t._version, t._base = out, None, None, 0, None
+        if True in needs:
+            ctx._args, ctx._kwargs, ctx._shape = args, kwargs or None, out.shape
+            saved = ctx._saved
+            if saved:
+                ctx._stamp = clock[0]
+                ctx._out_index = next((i for i, s in enumerate(saved) if s is out), None)
+            t._node, t._requires_grad = ctx, True
+        else:
+            t._node, t._requires_grad = None, False
+        if out.base is not None:
+            _share_version(t, args)
+        return t
 
     @property
     def inputs(self):
         """Per input: the node that produced it, the leaf tensor itself, or None (no gradient)."""
-        if self._args is None:
-            return getattr(self, "_parents", None) or ()
-        return tuple([parent(a) if n else None for a, n in zip(self._args, self.needs_input_grad)])
+        return parents(self)
 
     def save_for_backward(self, *arrays):
         """Keep what backward needs; released after backward unless retain_graph=True."""
@@ -109,16 +121,14 @@ class Function:
         return f"<{type(self).__name__} node>"
 
 
-def _view(out, node, args):
-    """The result tensor of an op whose array may be a view of an input's (reshape, transpose,
-    basic indexing): if it is, the two tensors share one version counter."""
-    t = _make(out, node)
-    memory = _memory(out)
+def _share_version(t, args):
+    """An op's result whose array is a view of an input's (reshape, transpose, basic indexing)
+    shares that input's version counter."""
+    memory = _memory(t._data)
     for a in args:
         if isinstance(a, Tensor) and _memory(a._data) is memory:
             t._base = a._owner()
-            break
-    return t
+            return
 
 
 def _memory(a):
@@ -131,19 +141,29 @@ def _memory(a):
 def _as_result(ctx, out):
     """A forward's result as a float ndarray; a NumPy scalar (what arithmetic on 0-d arrays
     gives) becomes a 0-d array, also where forward saved it."""
-    if isinstance(out, (tuple, list)):
+    if type(out) in _FLOAT_SCALARS:
+        array = _asarray(out)
+    elif isinstance(out, (tuple, list)):
         raise TypeError(f"{type(ctx).__name__}.forward returned a {type(out).__name__}; a Function "
                         "returns one array (write one Function per output)")
-    array = as_float_array(out, f"the result of {type(ctx).__name__}")
-    if ctx._saved and array is not out:
-        ctx._saved = tuple([array if s is out else s for s in ctx._saved])
+    else:
+        array = as_float_array(out, f"the result of {type(ctx).__name__}")
+    for s in ctx._saved:
+        if s is out:
+            ctx._saved = tuple([array if s is out else s for s in ctx._saved])
+            break
     return array
 
 
-def parent(a):
-    """Where the gradient of argument `a` goes: its node, or the leaf tensor itself (`a` is
-    already a node in a freed graph)."""
-    return (a._node or a) if isinstance(a, Tensor) else a
+def parents(node):
+    """Per input of `node`: where its gradient goes (the node that produced it, the leaf tensor
+    itself, or None when it needs none). Settled from the node's arguments while it has them;
+    a freed node keeps them only if it saved nothing (it can be walked again)."""
+    args = node._args
+    if args is not None:
+        node._parents = tuple([(a if a._node is None else a._node) if need else None
+                               for a, need in zip(args, node.needs_input_grad)])
+    return node._parents or ()
 
 
 def same_kind(error, message):

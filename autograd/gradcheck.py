@@ -1,7 +1,7 @@
 """Finite differences: the textbook's numerical_gradient, and checks of backprop against it."""
 import numpy as np
 
-from .engine import grad as _grad
+from .engine import grad as _grad, toposort
 from .tensor import Tensor
 
 
@@ -95,7 +95,7 @@ def gradcheck_nodes(output, eps=1e-6, atol=1e-5, rtol=1e-3):
     the order the graph was built. Call before backward (backward frees the inputs). Raises
     GradcheckError naming the first op whose backward disagrees with finite differences."""
     __tracebackhide__ = True
-    nodes = _forward_order(output._node)
+    nodes = toposort([output._node] if output._node is not None else [])[::-1]  # as recorded
     for k, node in enumerate(nodes):
         if node._args is None:
             raise RuntimeError("gradcheck_nodes: the graph was already freed by backward; call it first")
@@ -116,20 +116,6 @@ def gradcheck_nodes(output, eps=1e-6, atol=1e-5, rtol=1e-3):
                                  f"{len(nodes)}{', called at ' + where if where else ''}) is wrong: "
                                  f"{e}") from None
     return True
-
-
-def _forward_order(root):
-    """The nodes reachable from `root`, each after all the nodes it consumes."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif node is not None and node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in node.inputs if p is not None and not isinstance(p, Tensor))
-    return order
 
 
 def _as_tuple(out):

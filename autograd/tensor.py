@@ -6,9 +6,25 @@ import numpy as np
 
 
 class _State(threading.local):
-    """Per-thread switches: recording on/off, anomaly checks on/off."""
-    grad_enabled = True
-    anomaly = False
+    """Per-thread switches: recording on/off, anomaly checks on/off. Every op reads both, so
+    they live together in `mode`, read at once (a thread-local read costs about 0.1 us)."""
+    mode = (True, False)  # (grad_enabled, anomaly)
+
+    @property
+    def grad_enabled(self):
+        return self.mode[0]
+
+    @grad_enabled.setter
+    def grad_enabled(self, flag):
+        self.mode = (bool(flag), self.mode[1])
+
+    @property
+    def anomaly(self):
+        return self.mode[1]
+
+    @anomaly.setter
+    def anomaly(self, flag):
+        self.mode = (self.mode[0], bool(flag))
 
 
 state = _State()
@@ -124,15 +140,7 @@ class Tensor:
     @classmethod
     def _make(cls, data, node=None):
         """An op's result: no conversion, no copy."""
-        t = object.__new__(cls)
-        t._data = data
-        t.grad = None
-        t._requires_grad = node is not None
-        t._node = node
-        t.name = None
-        t._version = 0
-        t._base = None
-        return t
+        return _wrap(data, node, cls)
 
     # --- the array -------------------------------------------------------------------------
     @property
@@ -303,6 +311,22 @@ class Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = axes[0]
         return ops.Transpose.apply(self, axes=tuple(axes) or None)
+
+
+def _wrap(data, node=None, cls=Tensor):
+    """Tensor._make as a plain function, for the engine's hot paths."""
+    t = _new(cls)
+    t._data = data
+    t.grad = None
+    t._requires_grad = node is not None
+    t._node = node
+    t.name = None
+    t._version = 0
+    t._base = None
+    return t
+
+
+_new = object.__new__
 
 
 def _raw(x):

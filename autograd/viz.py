@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .function import Function
+from .engine import toposort
 from .tensor import Tensor
 
 SYMBOLS = {"Add": "+", "Sub": "\u2212", "Mul": "\u00d7", "Div": "\u00f7", "Neg": "\u2212",
@@ -197,17 +197,8 @@ def _arguments(node):
 
 
 def _nodes(tensors):
-    """Every op node reachable from `tensors`, outputs first; iterative, so deep graphs are fine."""
-    stack = [t.grad_fn for t in tensors if t.grad_fn is not None]
-    seen, order = set(), []
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        order.append(node)
-        stack.extend(p for p in node.inputs if isinstance(p, Function))
-    return order
+    """Every op node reachable from `tensors`, outputs first (the engine's one graph walk)."""
+    return toposort([t.grad_fn for t in tensors if t.grad_fn is not None])
 
 
 class _Dot:
