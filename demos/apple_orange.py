@@ -56,7 +56,7 @@ def main(argv=None):
     if args.graph:
         try:
             print("graph:", viz.render(t["price"], args.graph))
-        except (RuntimeError, ValueError) as e:
+        except (RuntimeError, ValueError, OSError) as e:  # no dot, a bad format, a missing folder
             sys.exit(f"python -m demos.apple_orange: --graph {args.graph}: {e}")
 
 

@@ -518,3 +518,12 @@ def test_python_m_train_mnist_with_nothing_configured(tmp_path):
     assert lines[0].startswith("MNIST not found or downloadable: training on the bundled 10,000 test digits")
     where, acc = lines[-1].split()
     assert where == "bundled" and float(acc) > 0.85  # real digits: 300 steps already learn them
+
+
+def test_apple_orange_graph_into_a_missing_folder_is_a_message_not_a_traceback(tmp_path, capsys):
+    target = tmp_path / "no-such-folder" / "apple.dot"
+    with pytest.raises(SystemExit) as exit_info:
+        apple_orange.main(["--graph", str(target)])
+    assert "python -m demos.apple_orange: --graph" in str(exit_info.value)
+    assert "no-such-folder" in str(exit_info.value)
+    assert "price: 715.0000000000001" in capsys.readouterr().out
