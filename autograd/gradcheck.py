@@ -61,9 +61,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
         a = np.zeros(t.shape) if a is None else np.asarray(a._data)
         n = numerical_gradient(projected, t._data, eps)
         excess = np.abs(a - n) - (atol + rtol * np.abs(n))
-        if np.any(excess > 0):
+        if not np.all(excess <= 0):  # written so that a NaN on either side is a mismatch too
+            worst = np.where(np.isnan(excess), np.inf, excess)
             # plain ints and floats: NumPy 2 would print np.int64(1), np.float64(0.5)
-            idx = tuple(int(k) for k in np.unravel_index(int(np.argmax(excess)), np.shape(n)))
+            idx = tuple(int(k) for k in np.unravel_index(int(np.argmax(worst)), np.shape(n)))
             raise GradcheckError(_mismatch(i, t, idx, float(a[idx]), float(n[idx]), scalar, atol, rtol))
     return True
 

@@ -81,15 +81,21 @@ def chain(n):
             "rss_with_graph_bytes": with_graph, "peak_rss_bytes": peak_rss()}
 
 
-def bench_chain(n, rounds):
-    runs = [run_child("benchmarks.graphs", ["--chain", n]) for _ in range(rounds)]
-    out = {"nodes": n}
-    for key in runs[0]:
-        values = [r[key] for r in runs]
-        out[key] = None if None in values else median(values)
-    if out["rss_with_graph_bytes"] is not None:
-        out["graph_bytes_per_node"] = (out["rss_with_graph_bytes"] - out["base_rss_bytes"]) / n
-    return out
+def bench_chain(sizes, rounds):
+    """One row per chain length: medians over `rounds` child processes, and the cost per node,
+    so that growth with depth shows (each node should cost the same at 10^6 as at 10^4)."""
+    rows = []
+    for n in sizes:
+        runs = [run_child("benchmarks.graphs", ["--chain", n]) for _ in range(rounds)]
+        row = {"nodes": n}
+        for key in runs[0]:
+            values = [r[key] for r in runs]
+            row[key] = None if None in values else median(values)
+        row["us_per_node"] = median([(r["forward_s"] + r["backward_s"]) / n for r in runs]) * 1e6
+        if row["rss_with_graph_bytes"] is not None:
+            row["graph_bytes_per_node"] = (row["rss_with_graph_bytes"] - row["base_rss_bytes"]) / n
+        rows.append(row)
+    return {"results": rows}
 
 
 def main(argv=None):

@@ -7,10 +7,10 @@
 
 Sections: step (one training step, contenders in alternation, medians over rounds, ratio to the
 floor), full (10,000 iterations on Fashion-MNIST, a child process per run), scalar (us per node
-of scalar graphs), chain (a 10^6-deep chain: time and memory), busy (full training beside one
-CPU-bound process, for 1 and 2 BLAS threads), conv (a SimpleConvNet step beside a raw-NumPy
-im2col floor: time and memory). Tables go to stdout; the JSON goes to --json, or
-to stdout after the tables.
+of scalar graphs), chain (chains 10^4 and 10^6 deep: time per node and memory), busy (full
+training beside one CPU-bound process, for 1 and 2 BLAS threads), conv (a SimpleConvNet step
+beside a raw-NumPy im2col floor: time and memory). Tables go to stdout; the JSON goes to --json,
+or to stdout after the tables.
 """
 import argparse
 import datetime
@@ -34,9 +34,9 @@ QUICK_STEP_CONFIGS = [((64, 32, 10), 20, "float64"), ((64, 32, 32, 10), 20, "flo
 
 PLANS = {  # what a full run and a --quick run measure
     "full": dict(rounds=5, budget_s=0.3, step_configs=STEP_CONFIGS, scalar_sizes=(10**4, 10**5),
-                 chain=10**6, iters=10000, conv_budget_s=1.0, conv_dtypes=("float32", "float64")),
+                 chain_sizes=(10**4, 10**6), iters=10000, conv_budget_s=1.0, conv_dtypes=("float32", "float64")),
     "quick": dict(rounds=2, budget_s=0.01, step_configs=QUICK_STEP_CONFIGS, scalar_sizes=(10**3,),
-                  chain=10**4, iters=200, conv_budget_s=0.01, conv_dtypes=("float32",)),
+                  chain_sizes=(10**3, 10**4), iters=200, conv_budget_s=0.01, conv_dtypes=("float32",)),
 }
 
 
@@ -90,7 +90,7 @@ def run_section(name, plan, args):
     if name == "scalar":
         return graphs.bench_scalar(plan["scalar_sizes"], rounds)
     if name == "chain":
-        return graphs.bench_chain(plan["chain"], rounds)
+        return graphs.bench_chain(plan["chain_sizes"], rounds)
     if name == "conv":
         return conv.bench_conv(rounds, plan["conv_budget_s"], plan["conv_dtypes"], args.skip)
     return full.bench_busy(iters)
@@ -138,10 +138,11 @@ def print_section(name, r):
     elif name == "conv":
         conv.print_conv(r)
     elif name == "chain":
-        table(["nodes", "forward s", "backward s", "RSS before MiB", "RSS with graph MiB",
+        table(["nodes", "forward s", "backward s", "us/node", "RSS before MiB", "RSS with graph MiB",
                "peak RSS MiB", "graph bytes/node"],
-              [[r["nodes"], r["forward_s"], r["backward_s"], mib(r["base_rss_bytes"]),
-                mib(r["rss_with_graph_bytes"]), mib(r["peak_rss_bytes"]), r.get("graph_bytes_per_node")]])
+              [[v["nodes"], v["forward_s"], v["backward_s"], v["us_per_node"], mib(v["base_rss_bytes"]),
+                mib(v["rss_with_graph_bytes"]), mib(v["peak_rss_bytes"]), v.get("graph_bytes_per_node")]
+               for v in r["results"]])
     else:
         print(f"competitor: {r['competitor']}")
         table(["contender", "dtype", "BLAS threads", "quiet s", "busy s", "slowdown"],

@@ -340,3 +340,17 @@ def test_op_arguments_for_an_unknown_op_name_the_op():
         pass
     with pytest.raises(LookupError, match="Unknown"):
         testing.op_arguments(Unknown)
+
+
+def test_a_nan_gradient_is_a_mismatch_not_a_pass():
+    class NanBackward(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * np.nan
+
+    with pytest.raises(autograd.GradcheckError, match="backprop nan"):
+        autograd.gradcheck(NanBackward.apply, [Tensor(np.array([1.0, 2.0]), requires_grad=True)])
