@@ -75,7 +75,7 @@ def test_products():
     same_op_same_gradients(np.matmul, lambda a, b: a @ b, x, W)
     same_op_same_gradients(np.dot, lambda a, b: a @ b, v, v)
     same_op_same_gradients(lambda a: np.dot(a, 2.0), lambda a: a * 2.0, x)
-    same_op_same_gradients(lambda a: np.reshape(a, shape=(15,)), lambda a: a.reshape(15), x)
+    same_op_same_gradients(lambda a: np.reshape(a, (15,)), lambda a: a.reshape(15), x)  # shape= needs NumPy 2.1
 
 
 def test_the_books_affine_line_keeps_every_gradient():

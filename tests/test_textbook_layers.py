@@ -1,6 +1,5 @@
 """nn.textbook: the book's layers on the op table. The seeds' usage lines run verbatim (only the
 imports changed) and print the seeds' text; the book's own TwoLayerNet runs on these layers."""
-import os
 from collections import OrderedDict
 
 import numpy as np
@@ -12,7 +11,7 @@ import autograd
 import nn
 from autograd import Tensor, ops, testing
 from autograd import numerical_gradient
-from nn.datasets import read_idx
+from nn.datasets import load_mnist_bundled
 from nn.textbook import (RNN, Affine, AddLayer, DivLayer, MatMul, MulLayer, Relu, Sigmoid,
                          SoftmaxWithLoss, Tanh)
 
@@ -435,18 +434,10 @@ class TwoLayerNet:
         return grads
 
 
-T10K = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist-t10k")
-
-
 def digits(n):
-    """The real MNIST test digits where the repository has them beside it, else MNIST-like data."""
-    if os.path.isdir(T10K):
-        x = read_idx(os.path.join(T10K, "t10k-images-idx3-ubyte.gz"))[:n].reshape(n, -1)
-        t = read_idx(os.path.join(T10K, "t10k-labels-idx1-ubyte.gz"))[:n].astype(np.int64)
-        return x.astype(np.float32) / 255.0, np.eye(10)[t]
-    rng = np.random.default_rng(0)
-    x = rng.random((n, 784), dtype=np.float32)
-    return x, np.eye(10)[np.argmax(x @ rng.standard_normal((784, 10)), axis=1)]
+    """The first n of the real MNIST test digits that ship with the package, one-hot labels."""
+    (x, t), _ = load_mnist_bundled(one_hot_label=True)
+    return x[:n], t[:n].astype(np.float64)
 
 
 def test_books_two_layer_net_gradient_check(capsys):
