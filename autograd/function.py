@@ -16,7 +16,7 @@ Tensor whose node is the `ctx` itself: the node of the graph is the layer object
 """
 import numpy as np
 
-from .tensor import Tensor, as_float_array, clock, state
+from .tensor import Tensor, as_float_array, clock, history, state
 
 _new = object.__new__
 _asarray = np.asarray
@@ -33,8 +33,8 @@ class Function:
     #   _saved            what save_for_backward kept; None once freed
     #   _parents          per input: its node, the leaf tensor itself or None (settled by toposort)
     #   _shape            the output's shape, which the gradient arriving here must have
-    #   _stamp, _out_index  for nodes that saved something: the clock when recorded, and which
-    #                     saved value (if any) is the output itself
+    #   _stamp            the clock when recorded
+    #   _out_index        for nodes that saved something: which saved value (if any) is the output
     __slots__ = ("needs_input_grad", "_args", "_kwargs", "_saved", "_parents", "_shape", "_stamp", "_out_index")
     # rarely set, so class-level defaults rather than a store per node
     _dirty = _retained = _where = None
@@ -69,7 +69,9 @@ class Function:
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
-            raise same_kind(e, f"{cls.__name__}: {e} (inputs: {describe(args)})") from e
+            # the same error with the op's name and inputs, said once (no chained copy of it)
+            error = same_kind(e, f"{cls.__name__}: {e} (inputs: {describe(args)})")
+            raise error.with_traceback(e.__traceback__) from None
         if type(out) is not np.ndarray or out.dtype.kind != "f":
             out = _as_result(ctx, out)
         if watch:
@@ -77,10 +79,9 @@ class Function:
         t = _new(Tensor)  # Tensor._make, inlined: this is the hottest line of the engine
         t._data, t.grad, t.name, t._version, t._base = out, None, None, 0, None
         if True in needs:
-            ctx._args, ctx._kwargs, ctx._shape = args, kwargs or None, out.shape
+            ctx._args, ctx._kwargs, ctx._shape, ctx._stamp = args, kwargs or None, out.shape, clock[0]
             saved = ctx._saved
             if saved:
-                ctx._stamp = clock[0]
                 ctx._out_index = next((i for i, s in enumerate(saved) if s is out), None)
             t._node, t._requires_grad = ctx, True
         else:
@@ -112,6 +113,8 @@ class Function:
     def _as_tensor(self, i, a):
         for t in self._args:
             if isinstance(t, Tensor) and t._data is a:
+                if history and recorded_node(t, self._stamp) is not t._node:
+                    return _wrap_as(t, recorded_node(t, self._stamp))  # t's node changed since
                 return t
         if i == self._out_index:
             return Tensor._make(a, self)  # the output itself: its gradient flows into this node
@@ -128,6 +131,7 @@ def _share_version(t, args):
     for a in args:
         if isinstance(a, Tensor) and _memory(a._data) is memory:
             t._base = a._owner()
+            t._base._views = True
             return
 
 
@@ -161,9 +165,25 @@ def parents(node):
     a freed node keeps them only if it saved nothing (it can be walked again)."""
     args = node._args
     if args is not None:
-        node._parents = tuple([(a if a._node is None else a._node) if need else None
-                               for a, need in zip(args, node.needs_input_grad)])
+        if history:  # some tensor's node was changed (in place, detach_): take the one it had then
+            node._parents = tuple([_recorded(a, node._stamp) if need else None
+                                   for a, need in zip(args, node.needs_input_grad)])
+        else:
+            node._parents = tuple([(a if a._node is None else a._node) if need else None
+                                   for a, need in zip(args, node.needs_input_grad)])
     return node._parents or ()
+
+
+def _recorded(a, stamp):
+    node = recorded_node(a, stamp)
+    return a if node is None else node
+
+
+def _wrap_as(t, node):
+    """t's data as the result of `node` (the node t had before it changed)."""
+    w = Tensor._make(t._data, node)
+    w._requires_grad = node is not None or t._requires_grad
+    return w
 
 
 def same_kind(error, message):
@@ -195,3 +215,4 @@ def freed_message(node):
 
 
 from . import anomaly  # noqa: E402
+from .inplace import recorded_node  # noqa: E402

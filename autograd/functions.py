@@ -69,7 +69,8 @@ def conv2d(x, W, b=None, stride=1, pad=0):
 
 
 def max_pool2d(x, pool_h, pool_w=None, stride=None, pad=0):
-    """The maximum of each pool_h x pool_w window (pool_w and stride default to pool_h)."""
+    """The maximum of each pool_h x pool_w window (pool_w and stride default to pool_h; stride
+    may be a pair (vertical, horizontal))."""
     return ops.MaxPool2d.apply(_tensor(x), pool_h=pool_h, pool_w=pool_w, stride=stride, pad=pad)
 
 

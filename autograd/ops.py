@@ -57,7 +57,8 @@ class Sub(Op):
 class Mul(Op):
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        need_x, need_y = ctx.needs_input_grad  # keep only what a gradient reads (x * 2 keeps 2)
+        ctx.save_for_backward(x if need_y else None, y if need_x else None)
         return x * y
 
     @staticmethod
@@ -72,7 +73,7 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)
         return x / y
 
     @staticmethod
@@ -88,7 +89,7 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, x, b):
         y = x ** b
-        ctx.save_for_backward(x, b, y)
+        ctx.save_for_backward(x, b, y if ctx.needs_input_grad[1] else None)
         return y
 
     @staticmethod
@@ -130,6 +131,7 @@ class Where(Op):
     def forward(ctx, cond, x, y):
         if np.asarray(cond).dtype != bool:
             raise TypeError(f"the condition must be a boolean array, got dtype {np.asarray(cond).dtype}")
+        cond = np.array(cond)  # a copy: the caller may change theirs before backward
         ctx.save_for_backward(cond)
         return np.where(cond, x, y)
 
@@ -242,25 +244,28 @@ class MatMul(Op):
     def forward(ctx, x, W):
         if np.ndim(x) == 0 or np.ndim(W) == 0:
             raise ValueError("matmul needs operands with at least one dimension")
-        ctx.save_for_backward(x, W)
+        need_x, need_W = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_W else None, W if need_x else None)
+        ctx.shapes = (np.shape(x), np.shape(W))
         return _mm(x, W)
 
     @staticmethod
     def backward(ctx, g):                       # MatMul layer: dx = dout W^T, dW = x^T dout
         x, W = ctx.saved_tensors
         need_x, need_W = ctx.needs_input_grad
-        if x.ndim > 1 and W.ndim > 1:
+        x_shape, W_shape = ctx.shapes
+        if len(x_shape) > 1 and len(W_shape) > 1:
             return (_mm(g, _mT(W)) if need_x else None), (_mm(_mT(x), g) if need_W else None)
         # np.matmul reads a 1-D x as a row and a 1-D W as a column and drops that axis from the
         # result: put the axes back, apply the same formulas, then drop them from the gradients
-        X = x.reshape(1, -1) if x.ndim == 1 else x
-        Wc = W.reshape(-1, 1) if W.ndim == 1 else W
-        g = g.reshape(np.broadcast_shapes(X.shape[:-2], Wc.shape[:-2]) + (X.shape[-2], Wc.shape[-1]))
-        gx = _mm(g, _mT(Wc)) if need_x else None
-        gW = _mm(_mT(X), g) if need_W else None
-        if x.ndim == 1 and gx is not None:
+        X_shape = (1,) + x_shape if len(x_shape) == 1 else x_shape
+        Wc_shape = W_shape + (1,) if len(W_shape) == 1 else W_shape
+        g = g.reshape(np.broadcast_shapes(X_shape[:-2], Wc_shape[:-2]) + (X_shape[-2], Wc_shape[-1]))
+        gx = _mm(g, _mT(W.reshape(Wc_shape))) if need_x else None
+        gW = _mm(_mT(x.reshape(X_shape)), g) if need_W else None
+        if len(x_shape) == 1 and gx is not None:
             gx = gx[..., 0, :]
-        if W.ndim == 1 and gW is not None:
+        if len(W_shape) == 1 and gW is not None:
             gW = gW[..., 0]
         return gx, gW
 
@@ -302,7 +307,8 @@ class Affine(Op):
     def forward(ctx, x, W, b):
         if np.ndim(x) != 2 or np.ndim(W) != 2:
             raise ValueError("affine expects x of shape (N, in) and W of shape (in, out)")
-        ctx.save_for_backward(x, W)
+        need_x, need_W, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_W else None, W if need_x else None)
         y = _mm(x, W)
         if isinstance(b, np.ndarray) and b.ndim == 1 and b.dtype == y.dtype:
             y += b                              # y is new: adding in place saves a pass over memory
@@ -570,11 +576,13 @@ def _targets(t, shape, dtype):
     """(labels or None, rows of probabilities): class indices become one-hot rows; checked."""
     n, c = shape
     t = np.asarray(t)
-    if t.shape == shape or (n == 1 and t.shape == (c,)):
-        return None, t.reshape(shape).astype(dtype, copy=False)
-    if t.shape not in ((n,), ()) or (t.shape == () and n != 1):
+    if (t.shape == shape or (n == 1 and t.shape == (c,))) and not (c == 1 and t.dtype.kind in "iu"):
+        return None, t.astype(dtype).reshape(shape)  # a copy: the caller may change theirs
+    if t.shape not in ((n,), (n, 1), ()) or (t.shape == () and n != 1):  # (N, 1): the book's labels
+        give = (f"1 class index, shape (1,) or (1, 1), or a one-hot row, shape {shape}" if n == 1 else
+                f"{n} class indices, shape ({n},) or ({n}, 1), or one-hot rows, shape {shape}")
         raise ValueError(f"cross_entropy: targets of shape {t.shape} do not match logits of shape "
-                         f"{shape}; give {n} class indices, shape ({n},), or one-hot rows, shape {shape}")
+                         f"{shape}; give {give}")
     labels = t.reshape(n)
     if labels.dtype.kind not in "iu":
         if labels.dtype.kind != "f":
@@ -608,9 +616,10 @@ def _scatter_array(g, index, shape):
     return out
 
 
-class Positive(Function):
+class Positive(Op):
     """The mask y > 0 in y's dtype, with derivative 0: under create_graph ReLU's gradient
     depends on y through it, so it differentiates again (to zeros) as PyTorch's does."""
+    kinks = (0.0,)
 
     @staticmethod
     def forward(ctx, y):
@@ -622,6 +631,51 @@ class Positive(Function):
 
 
 _positive = _either(Positive, lambda y: y > 0)
+
+
+# --- copies and in-place writes (Tensor.copy, t[index] = v: autograd/inplace.py) ---------------
+
+class Copy(Op):
+    """A copy of x in the graph: the book's `out = x.copy()` on a Tensor."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class SetItem(Op):
+    """x with v written at index (x itself is left as it is): what `t[index] = v` records. Only
+    the elements of v that land in the result get a gradient (a repeated index keeps the last)."""
+
+    @staticmethod
+    def forward(ctx, x, v, index):
+        out = np.array(x)
+        out[index] = v
+        kept = np.ones(np.shape(x), out.dtype)
+        kept[index] = 0                         # x's elements that were overwritten get no gradient
+        ctx.save_for_backward(kept, _landed(np.shape(x), index, np.shape(v)).astype(out.dtype))
+        ctx.index = _own_index(index)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        kept, landed = ctx.saved_tensors
+        return g * kept, g[ctx.index] * landed
+
+
+def _landed(shape, index, v_shape):
+    """Per element of x[index] (v broadcast to its shape): True where its write is the last to
+    reach its place (NumPy writes repeated indices in order)."""
+    order = np.full(shape, -1)
+    n = np.zeros(shape)[index]
+    order[index] = np.arange(n.size).reshape(n.shape)
+    landed = np.zeros(n.size, bool)
+    landed[order[index].ravel()] = True
+    return landed.reshape(n.shape)
 _exp = _either(Exp, np.exp)
 _log = _either(Log, np.log)
 _softmax = _either(Softmax, softmax_array)
@@ -639,13 +693,15 @@ _scatter_add = _either(ScatterAdd, _scatter_array)
 def _output_size(op, x_shape, fh, fw, stride, pad):
     """(OH, OW) of a window of fh x fw moved by `stride` over an input padded by `pad`; an error
     naming the sizes where the window does not fit or does not land on a whole number of steps."""
-    for what, v, low in (("stride", stride, 1), ("pad", pad, 0), ("window height", fh, 1), ("window width", fw, 1)):
+    sh, sw = _pair_of(stride)
+    for what, v, low in (("window height", fh, 1), ("window width", fw, 1), ("stride", sh, 1),
+                         ("stride", sw, 1), ("pad", pad, 0)):
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < low:
-            raise ValueError(f"{op}: {what} must be an integer >= {low}, got {v!r}")
+            raise ValueError(f"{op}: {what} must be an integer >= {low}, got {stride if what == 'stride' else v!r}")
     if len(x_shape) != 4:
         raise ValueError(f"{op}: expected an input of shape (N, C, H, W), got {tuple(x_shape)}")
     sizes = []
-    for axis, n, f in (("height", x_shape[2], fh), ("width", x_shape[3], fw)):
+    for axis, n, f, stride in (("height", x_shape[2], fh, sh), ("width", x_shape[3], fw, sw)):
         padded = n + 2 * pad
         if f > padded:
             raise ValueError(f"{op}: the window {axis} {f} is larger than the input {axis} {n} "
@@ -659,12 +715,18 @@ def _output_size(op, x_shape, fh, fw, stride, pad):
     return tuple(sizes)
 
 
+def _pair_of(stride):
+    """A stride as (vertical, horizontal): an int moves the same in both directions."""
+    return tuple(stride) if isinstance(stride, (tuple, list)) and len(stride) == 2 else (stride, stride)
+
+
 def im2col_array(x, fh, fw, stride=1, pad=0):
     """The windows of x (N, C, H, W) as rows: (N*OH*OW, C*FH*FW), in one copy."""
     n, c = x.shape[:2]
+    sh, sw = _pair_of(stride)
     if pad:
         x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    win = np.lib.stride_tricks.sliding_window_view(x, (fh, fw), axis=(2, 3))[:, :, ::stride, ::stride]
+    win = np.lib.stride_tricks.sliding_window_view(x, (fh, fw), axis=(2, 3))[:, :, ::sh, ::sw]
     oh, ow = win.shape[2:4]
     return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * fh * fw)
 
@@ -674,11 +736,12 @@ def col2im_array(col, shape, fh, fw, stride=1, pad=0):
     `shape` (N, C, H, W), by a loop over the filter offsets as the book's col2im."""
     n, c, h, w = shape
     oh, ow = _output_size("col2im", shape, fh, fw, stride, pad)
+    sh, sw = _pair_of(stride)
     col = col.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2)
     img = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
     for y in range(fh):
         for x in range(fw):
-            img[:, :, y:y + stride * oh:stride, x:x + stride * ow:stride] += col[:, :, y, x]
+            img[:, :, y:y + sh * oh:sh, x:x + sw * ow:sw] += col[:, :, y, x]
     return img[:, :, pad:pad + h, pad:pad + w] if pad else img
 
 

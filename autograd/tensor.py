@@ -34,6 +34,16 @@ state = _State()
 # the clock has moved since, so the check costs nothing in a forward-backward-step loop.
 clock = [0]
 
+# id(tensor) -> [(clock, node)]: the nodes a tensor had before a recorded in-place op or
+# detach_() gave it another, each with the clock of the change. A node recorded before the change
+# still takes its gradient to the node the tensor had then (function.parents). Empty, and never
+# read, unless a program rebinds a tensor's node.
+history = {}
+
+
+class LostGradientWarning(UserWarning):
+    """NumPy turned a Tensor that requires grad into plain values: the result has no gradient."""
+
 
 class _GradMode:
     """Recording on or off in this thread inside a `with` block or a decorated function."""
@@ -126,7 +136,10 @@ class Tensor:
     """
     # _base: the tensor whose array this one's is a view of (W.T, W[:k], W.detach()): they share
     # one version, so that an in-place change through either is seen by whoever saved the other
-    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "_base", "__weakref__")
+    # _views: set on a tensor once an op made a view of its array (never initialised otherwise,
+    # so it costs nothing where there are none); an in-place op then cannot be recorded on it
+    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "_base", "_views",
+                 "__weakref__")
 
     def __init__(self, data, requires_grad=False, name=None):
         self._data = as_float_array(data._data if isinstance(data, Tensor) else data)
@@ -153,6 +166,7 @@ class Tensor:
         # array; the version lets backward notice that a value it saved has changed since.
         if value is not self._data:
             value = value._data if isinstance(value, Tensor) else as_float_array(value)
+            self._base = None  # a new array: no longer a view of another tensor's, which is untouched
         owner = self._owner()
         for t in (self, owner):  # an op that saved its own output now holds a changed value
             node = t._node
@@ -205,11 +219,19 @@ class Tensor:
         return t
 
     def detach_(self):
-        """Cut this tensor from its graph in place: it becomes a leaf that needs no grad, and what
-        the graph held for backward (saved arrays, inputs) is let go."""
+        """Make this tensor a leaf that needs no grad, in place. Ops recorded on it before keep
+        their way back through the graph that made it, as PyTorch's do."""
+        if self._node is not None:
+            inplace.remember(self)
         self._node = None
         self._requires_grad = False
         return self
+
+    def copy(self):
+        """A copy of the data, recorded in the graph (NumPy's name; `clone()` is PyTorch's)."""
+        return ops.Copy.apply(self)
+
+    clone = copy
 
     def copy_(self, src):
         """Write `src` into this tensor's own array (same shape), keeping every alias to it."""
@@ -231,6 +253,8 @@ class Tensor:
         return len(self._data)
 
     def __array__(self, dtype=None, copy=None):
+        if self._requires_grad and state.mode[0]:
+            inplace.warn_lost_gradient(self)
         a = np.asarray(self._data, dtype=dtype)
         return a.copy() if copy else a
 
@@ -265,6 +289,20 @@ class Tensor:
     def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
     def __neg__(self): return ops.Neg.apply(self)
     def __pos__(self): return self
+
+    # In-place operators change this tensor object (autograd/inplace.py): under no_grad() its
+    # data, while recording its data and its node. Never a rebind to a new tensor.
+    def __iadd__(self, other): return inplace.apply(self, ops.Add, other, "+=")
+    def __isub__(self, other): return inplace.apply(self, ops.Sub, other, "-=")
+    def __imul__(self, other): return inplace.apply(self, ops.Mul, other, "*=")
+    def __itruediv__(self, other): return inplace.apply(self, ops.Div, other, "/=")
+    def __ipow__(self, other): return inplace.apply(self, ops.Pow, other, "**=")
+
+    def __imatmul__(self, other):
+        raise TypeError("in-place matmul (t @= m) is not supported: it would change t's shape; "
+                        "write t = t @ m (a new tensor)")
+
+    def __setitem__(self, index, value): inplace.setitem(self, _raw_index(index), value)
 
     # --- NumPy's protocols, conversions and comparisons (autograd/numpy_api.py) -------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -341,4 +379,4 @@ def _raw_index(index):
 
 from weakref import ref as _weakref  # noqa: E402
 
-from . import engine, numpy_api, ops  # noqa: E402  (they need Tensor defined first)
+from . import engine, inplace, numpy_api, ops  # noqa: E402  (they need Tensor defined first)

@@ -479,6 +479,16 @@ def _getitem(draw, op):
 
 
 @st.composite
+def _setitem(draw, op):
+    (x,) = _arrays_for(draw, op, [draw(shapes(min_dims=1))])
+    index = draw(_index(x.shape))
+    target = np.zeros(x.shape)[index].shape
+    v_shape = draw(st.sampled_from([target, target[1:], ()]))  # v broadcasts to x[index]
+    (v,) = _arrays_for(draw, op, [v_shape])
+    return [x, v], {"index": index}
+
+
+@st.composite
 def _scatter_add(draw, op):
     shape = draw(shapes(min_dims=1))
     index = draw(_index(shape))
@@ -528,7 +538,8 @@ ARGUMENTS = {
     "Maximum": _binary, "Where": _where, "Neg": _unary, "Exp": _unary, "Log": _unary,
     "Sqrt": _unary, "Tanh": _unary, "Sigmoid": _unary, "ReLU": _unary, "MatMul": _matmul, "Affine": _affine,
     "Sum": _reduction, "Mean": _reduction, "Max": _reduction, "Reshape": _reshape,
-    "Transpose": _transpose, "BroadcastTo": _broadcast_to, "GetItem": _getitem,
+    "Transpose": _transpose, "BroadcastTo": _broadcast_to, "GetItem": _getitem, "SetItem": _setitem,
+    "Copy": _unary, "Positive": _unary,
     "ScatterAdd": _scatter_add, "Concatenate": _concatenate, "Stack": _stack,
     "Softmax": _softmax, "LogSoftmax": _softmax, "CrossEntropy": _cross_entropy,
 }

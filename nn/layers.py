@@ -137,14 +137,15 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    """The book's Pooling: the maximum of each kernel_size window, moved by stride (default the window)."""
+    """The book's Pooling: the maximum of each kernel_size window, moved by stride (an int or
+    (vertical, horizontal); default the window, in each direction, as PyTorch's)."""
 
     def __init__(self, kernel_size, stride=None, pad=0):
         self.pool_h, self.pool_w = _pair("MaxPool2d", "kernel_size", kernel_size)
         self.stride, self.pad = stride, pad
 
     def forward(self, x):
-        stride = self.pool_h if self.stride is None else self.stride
+        stride = (self.pool_h, self.pool_w) if self.stride is None else self.stride
         return F.max_pool2d(x, self.pool_h, self.pool_w, stride=stride, pad=self.pad)
 
 

@@ -1,0 +1,123 @@
+"""In-place operators on Tensors, with PyTorch's semantics: `t -= v`, `t += v`, `t *= v`,
+`t /= v`, `t **= v` and `t[index] = v` change the tensor object itself (its array, so every alias
+sees the change, and its version, so a value saved for backward that changed is an error).
+
+- Under `no_grad()`, or where nothing requires grad, only the data changes: the manual update
+  `with no_grad(): p -= lr * p.grad` trains the parameter.
+- While recording, on a tensor that is the result of an op (or needs no grad), the op is recorded:
+  the tensor's node becomes the op's, whose input is the value from before. Ops recorded before
+  keep taking their gradient to the node the tensor had then (`history`, read by
+  function.parents), so `c += c + 1` gives the numbers of `c = c + (c + 1)`.
+- While recording, a leaf that requires grad is refused (its gradient would be the gradient of
+  something else), and so is a tensor whose array another tensor shares (a view, or one with
+  views): the other one's graph would not know about the change.
+"""
+import warnings
+import weakref
+
+import numpy as np
+
+from .tensor import LostGradientWarning, Tensor, _raw, _wrap, clock, history, state
+
+
+def apply(t, op, other, symbol):
+    """`t <symbol> other` in place through `op` (Add for +=, ...); returns t."""
+    if not (state.mode[0] and (t._requires_grad or (isinstance(other, Tensor) and other._requires_grad))):
+        _write(t, op.apply(t, other)._data, symbol)  # nothing is recorded
+        return t
+    _check_recordable(t, symbol)
+    before = _before(t)
+    out = op.apply(before, before if other is t else other)
+    _record(t, out, symbol)
+    return t
+
+
+def setitem(t, index, value):
+    """`t[index] = value`: in the array under no_grad (or where nothing requires grad), else
+    recorded as ops.SetItem."""
+    if not (state.mode[0] and (t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
+        try:
+            t._data[index] = _raw(value)
+        except (ValueError, IndexError, TypeError) as e:
+            raise type(e)(f"t[index] = value on a Tensor of shape {t.shape}: {e}") from None
+        t.data = t._data  # through the setter: counts as an in-place change
+        return
+    _check_recordable(t, "[index] =")
+    from .ops import SetItem
+    _record(t, SetItem.apply(_before(t), value, index=index), "[index] =")
+
+
+def remember(t):
+    """Keep the node `t` has now for the ops recorded on `t` so far, before `t` gets another
+    node (a recorded in-place op) or none (detach_)."""
+    clock[0] += 1
+    key = id(t)
+    if key not in history:
+        history[key] = []
+        weakref.finalize(t, history.pop, key, None)
+    history[key].append((clock[0], t._node))
+
+
+def recorded_node(t, stamp):
+    """The node `t` had when a node stamped `stamp` was recorded (None: t was a leaf)."""
+    for when, node in history.get(id(t), ()):
+        if stamp < when:
+            return node
+    return t._node
+
+
+def warn_lost_gradient(t):
+    warnings.warn(
+        f"NumPy turned a Tensor of shape {t.shape} that requires grad into plain values (np.asarray, "
+        "or a NumPy function given a list or tuple of Tensors, such as np.sum([t, u]) or "
+        "np.array([t, u])): the result has no gradient. To keep the gradient, use the Tensor ops on "
+        "Tensors, not lists (F.stack([t, u]).sum(axis=0), F.exp(t)); for the values alone, say so "
+        "with t.detach(), t.data or t.item()", LostGradientWarning, stacklevel=3)
+
+
+def _check_recordable(t, symbol):
+    if t._node is None and t._requires_grad:
+        raise RuntimeError(
+            f"t {symbol} ... on a leaf Tensor that requires grad (shape {t.shape}{_named(t)}) while "
+            "the graph is recorded: its gradient would be the gradient of another value. Update "
+            "parameters inside `with no_grad():` (with no_grad(): p -= lr * p.grad), or build a "
+            "new tensor (t = t - v, t = F.where(mask, v, t))")
+    if t._base is not None or getattr(t, "_views", False):
+        raise RuntimeError(
+            f"t {symbol} ... while recording, on a Tensor of shape {t.shape}{_named(t)} whose array "
+            "another tensor shares (a view such as t[:k], t.T, t.reshape(...), t.detach(), or a "
+            "tensor such views were taken of): the other tensor's graph would not see the change. "
+            "Make a copy first (t = t.copy()), build a new tensor (F.where, F.concatenate), or "
+            "update under `with no_grad():`")
+
+
+def _named(t):
+    return f", '{t.name}'" if t.name else ""
+
+
+def _before(t):
+    """A stand-in for t's current value and node: the input of the op recorded in place. It
+    shares t's array and version, so changing t after is seen by whoever saved the stand-in."""
+    b = _wrap(t._data, t._node)
+    b._requires_grad, b.name, b._base = t._requires_grad, t.name, t
+    return b
+
+
+def _record(t, out, symbol):
+    _write(t, out._data, symbol)
+    remember(t)
+    t._node, t._requires_grad = out._node, True
+
+
+def _write(t, value, symbol):
+    """Copy `value` into t's own array (t's dtype) and count it as an in-place change."""
+    if value.shape != t.shape:
+        raise ValueError(f"t {symbol} ...: the result has shape {value.shape} but the Tensor has shape "
+                         f"{t.shape}; an in-place operation cannot change the shape (build a new "
+                         "tensor: t = t + v)")
+    try:
+        np.copyto(t._data, value, casting="same_kind")
+    except ValueError as e:  # a read-only array (a broadcast, or one the caller locked)
+        raise ValueError(f"t {symbol} ... on a Tensor of shape {t.shape}: {e}; make a copy first "
+                         "(t = t.copy())") from None
+    t.data = t._data  # through the setter: the version moves, a saved output is marked changed
