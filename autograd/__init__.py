@@ -5,7 +5,8 @@ applies each op's vector-Jacobian product, the textbook layer's backward formula
 first use, so that importing the engine needs neither hypothesis nor anything else optional."""
 import importlib
 
-from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # first: the rest builds on it
+from .tensor import (Tensor, LostGradientWarning, enable_grad, is_grad_enabled, no_grad,  # first: the rest
+                     set_grad_enabled)  # builds on it
 from . import functions
 from .anomaly import detect_anomaly
 from .engine import grad
@@ -14,7 +15,7 @@ from .gradcheck import GradcheckError, gradcheck, gradcheck_nodes, numerical_gra
 
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "grad", "numerical_gradient", "gradcheck", "gradcheck_nodes", "GradcheckError",
-           "detect_anomaly", "functions"]
+           "detect_anomaly", "functions", "LostGradientWarning"]
 
 _LAZY = ("testing", "viz")
 

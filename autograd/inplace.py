@@ -104,6 +104,12 @@ def _before(t):
 
 
 def _record(t, out, symbol):
+    node = out._node
+    if any(s is t._data for s in node._saved):  # the op keeps t's value from before (y *= x):
+        before = next(a for a in node._args if isinstance(a, Tensor) and a._data is t._data)
+        kept = before._data.copy()              # a copy of it, which the write leaves alone
+        node._saved = tuple([kept if s is t._data else s for s in node._saved])
+        before._data, before._base = kept, None
     _write(t, out._data, symbol)
     remember(t)
     t._node, t._requires_grad = out._node, True

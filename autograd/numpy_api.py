@@ -6,6 +6,9 @@
 values and return arrays. Any other NumPy function given a Tensor that requires grad raises a
 TypeError that says what to use instead: no NumPy call drops a gradient silently. Where nothing
 needs a gradient (no Tensor requires grad, or under `no_grad()`), NumPy works on the values.
+NumPy dispatches on top-level arguments only: Tensors inside a list (`np.sum([t, u])`) reach
+`Tensor.__array__`, which warns (LostGradientWarning) when it turns one that requires grad into
+values.
 
 The engine's own array code never comes here: ops run on ndarrays, and `ndarray + Tensor` takes
 the first branch of `array_ufunc`.
@@ -38,7 +41,7 @@ VALUE_FUNCTIONS = {np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np
 HINTS = {"absolute": "F.where(t > 0, t, -t)", "fabs": "F.where(t > 0, t, -t)", "square": "t ** 2",
          "min": "-np.max(-t)", "amin": "-np.max(-t)", "minimum": "-np.maximum(-a, -b)",
          "clip": "F.maximum and F.where", "log1p": "np.log(1 + t)", "expm1": "np.exp(t) - 1",
-         "reciprocal": "1 / t", "true_divide": "t / u", "copy": "t * 1 (a new tensor in the graph)",
+         "reciprocal": "1 / t", "true_divide": "t / u",
          "ravel": "t.reshape(-1)", "squeeze": "t.reshape(...)", "expand_dims": "t.reshape(...)",
          "average": "np.mean(t)", "tensordot": "np.matmul (or @) after a reshape",
          "einsum": "np.matmul (or @)"}
@@ -82,8 +85,8 @@ def _refusal(name, hint):
     instead = f"use {hint}, " if hint else ""
     return (f"np.{name} is not supported on a Tensor that requires grad: its result would lose the "
             f"gradient. Instead {instead}use the Tensor methods and autograd.functions (F.exp, F.sum, "
-            f"F.where, ...), write the op as an autograd.Function, or pass np.asarray(t) or "
-            f"t.detach() if you want the values without a gradient")
+            f"F.where, ...), write the op as an autograd.Function, or pass t.detach() (or t.data) "
+            f"if you want the values without a gradient")
 
 
 def _needs_grad(*trees):
@@ -168,6 +171,11 @@ def _broadcast_to(array, shape, subok=False):
     return F.broadcast_to(array, shape)
 
 
+def _copy(a, order="K", subok=False):
+    _no("copy", order=None if order == "K" else order)
+    return ops.Copy.apply(a)
+
+
 def _where(condition, *xy):
     if not xy:  # np.where(cond) is np.nonzero(cond): indices
         return np.where(_values(condition))
@@ -178,7 +186,7 @@ FUNCTIONS = {np.dot: _dot, np.sum: _reduction("sum", F.sum), np.mean: _reduction
              np.max: _reduction("max", F.max), np.amax: _reduction("amax", F.max),
              np.reshape: _reshape, np.transpose: _transpose,
              np.concatenate: _joined("concatenate", F.concatenate), np.stack: _joined("stack", F.stack),
-             np.broadcast_to: _broadcast_to, np.where: _where}
+             np.broadcast_to: _broadcast_to, np.where: _where, np.copy: _copy}
 
 
 # --- one-element tensors convert like NumPy scalars ------------------------------------------

@@ -7,7 +7,8 @@
 
 `check_op` runs the property suite of the built-in op table on any op: first and second
 derivatives against finite differences over drawn shapes (0-d to 3-d), broadcasting and values,
-inputs and upstream gradient left unchanged, float32 kept float32. The strategies it is built
+inputs and upstream gradient left unchanged, float32 kept float32 and right to float32's
+precision, the same gradients when only some inputs require grad. The strategies it is built
 from are public too: float64 arrays by shape and dtype, mutually broadcastable shapes, class
 labels with matching one-hot rows, and values kept inside an op's domain and away from its kinks.
 `op_arguments(op)` draws valid arguments for any op of the built-in table (autograd.ops.OPS).
@@ -29,6 +30,7 @@ __all__ = ["check_op", "shapes", "broadcastable_shapes", "values", "arrays", "te
            "op_arguments", "assert_gradients"]
 
 MARGIN = 1e-2  # how far test values stay from a kink, well beyond the finite-difference step
+FLOAT32_RTOL = 1e-4  # float32 against float64: ~800 times float32's epsilon (1.2e-7)
 
 
 def shapes(min_dims=0, max_dims=3, min_side=1, max_side=4):
@@ -105,7 +107,10 @@ def check_op(op, *, arity=None, domain=(-3.0, 3.0), kinks=(), distinct=False, sh
     backward and their own derivatives agree with finite differences of the plain ones (so a
     backward that escapes the graph fails unless the op is linear); forward and backward change
     neither the inputs nor the upstream gradient, and no .grad shares memory with it; float32
-    inputs give a float32 output and float32 gradients. `max_examples` defaults to the loaded
+    inputs give a float32 output and float32 gradients that agree with the float64 ones within
+    float32's precision (relative FLOAT32_RTOL); where only some inputs require grad (a subset
+    drawn per example), those get the same gradients and the others none, so an op whose
+    backward goes wrong on a `needs_input_grad` branch fails. `max_examples` defaults to the loaded
     hypothesis profile's (100 unless a profile says otherwise)."""
     fn, name, params = _as_callable(op)
     if arguments is None:
@@ -117,10 +122,10 @@ def check_op(op, *, arity=None, domain=(-3.0, 3.0), kinks=(), distinct=False, sh
         arguments = _inputs(facts, _input_shapes(n, shapes, broadcast))
     tolerance = (eps, atol, rtol)
 
-    def check(case):
+    def check(case, some):
         args, kwargs = case
         twice = second_order(args, kwargs) if callable(second_order) else second_order
-        _Case(name, fn, params, args, kwargs, differentiable, tolerance).run(twice)
+        _Case(name, fn, params, args, kwargs, differentiable, tolerance).run(twice, some)
     # the failure database keys examples by function: one key per op, not one for every op
     check._hypothesis_internal_add_digest = f"{getattr(op, '__module__', '')}.{name}".encode()
     # the explain phase would list lines of this module as the cause: the message says more
@@ -130,7 +135,9 @@ def check_op(op, *, arity=None, domain=(-3.0, 3.0), kinks=(), distinct=False, sh
                                           HealthCheck.data_too_large])
     if max_examples is not None:
         options["max_examples"] = max_examples
-    settings(**options)(given(arguments)(check))()
+    # per input: does it require grad in the run where only some do (unused if all or none would)
+    some = st.lists(st.booleans(), min_size=8, max_size=8)
+    settings(**options)(given(arguments, some)(check))()
 
 
 def _as_callable(op):
@@ -194,7 +201,7 @@ class _Case:
         self.rng = np.random.default_rng(0)
         self.upstream = None
 
-    def run(self, second_order):
+    def run(self, second_order, some=()):
         ts, out = self.call(self.x, "forward")
         self.unchanged("forward")
         w = self.rng.standard_normal(out.shape)
@@ -202,13 +209,15 @@ class _Case:
         self.attempt("backward", lambda: out.backward(w))
         self.unchanged("backward")
         grads = self.leaf_grads(ts, w)
-        self.float32(w)
+        self.float32(w, out.data, grads)
+        self.some_inputs(w, grads, list(some[:len(self.x)]))
         self.first_derivatives(w, grads)
         if second_order:
             self.second_derivatives(w, grads)
 
     def call(self, arrays, stage, requires_grad=True):
-        ts = [Tensor(a, requires_grad=requires_grad) for a in arrays]
+        flags = requires_grad if isinstance(requires_grad, list) else [requires_grad] * len(arrays)
+        ts = [Tensor(a, requires_grad=r) for a, r in zip(arrays, flags)]
         vals = list(self.args)
         for i, t in zip(self.slots, ts):
             vals[i] = t
@@ -258,15 +267,50 @@ class _Case:
             grads.append(np.zeros(t.shape) if g is None else g)
         return grads
 
-    def float32(self, w):
+    def float32(self, w, value, grads):
+        """float32 in, float32 out, and the float64 numbers to float32's precision."""
         ts, out = self.call([a.astype(np.float32) for a in self.x], "float32")
         if out.dtype != np.float32:
             self.fail("float32", f"float32 inputs gave a {out.dtype} output")
+        self.compare_float32("the output", out.data, value)
         self.attempt("float32", lambda: out.backward(w.astype(np.float32)))
         for k, t in enumerate(ts):
             if t.grad is not None and t.grad.dtype != np.float32:
                 self.fail("float32", f"float32 inputs gave a {t.grad.dtype} gradient for input "
                           f"{self.names[self.slots[k]]}")
+            got = np.zeros(t.shape) if t.grad is None else t.grad.data
+            self.compare_float32(f"the gradient of input {self.names[self.slots[k]]}", got, grads[k])
+
+    def compare_float32(self, what, got, want):
+        # float32 keeps about 7 digits; an op's rounding errors grow with the size of the numbers
+        # it adds up, so the tolerance scales with the largest of them
+        atol = FLOAT32_RTOL * max(1.0, float(np.max(np.abs(want), initial=0.0)))
+        excess = np.abs(got.astype(np.float64) - want) - (atol + FLOAT32_RTOL * np.abs(want))
+        if excess.size and not np.all(excess <= 0):
+            at = _index_of(np.argmax(np.where(np.isnan(excess), np.inf, excess)), excess.shape)
+            self.fail("float32", f"{what} (shape {np.shape(want)}) is wrong at index {at}: float32 "
+                      f"{float(got[at])!r} vs float64 {float(want[at])!r}, beyond float32's precision "
+                      f"(atol {atol:.3g} + rtol {FLOAT32_RTOL} * |float64|)")
+
+    def some_inputs(self, w, grads, flags):
+        """Only the inputs flagged require grad: they get the gradients of the run where all do,
+        the others none."""
+        if len(flags) < 2 or all(flags) or not any(flags):
+            return
+        check = "some inputs without grad"
+        ts, out = self.call(self.x, check, requires_grad=flags)
+        self.attempt(check, lambda: out.backward(w))
+        which = ", ".join(self.names[self.slots[k]] for k, f in enumerate(flags) if f)
+        for k, t in enumerate(ts):
+            name = self.names[self.slots[k]]
+            if not flags[k]:
+                continue
+            got = np.zeros(t.shape) if t.grad is None else t.grad.data
+            if not np.allclose(got, grads[k], rtol=1e-9, atol=1e-12, equal_nan=True):
+                at = _index_of(np.argmax(np.abs(got - grads[k])), np.shape(got))
+                self.fail(check, f"with only {which} requiring grad, the gradient of input {name} is "
+                          f"wrong at index {at}: {float(got[at])!r} vs {float(grads[k][at])!r} when "
+                          "every input requires grad (a needs_input_grad branch of backward)")
 
     def first_derivatives(self, w, grads):
         def projected(_):  # <op(x), w>, read from the arrays numerical_gradient steps in place

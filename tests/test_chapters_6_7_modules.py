@@ -36,6 +36,14 @@ def test_max_pool_module():
     assert list(nn.MaxPool2d(2).parameters()) == []
 
 
+def test_max_pool_module_strides_by_its_window_in_each_direction():
+    x = np.random.default_rng(1).standard_normal((2, 3, 4, 9))
+    out = nn.MaxPool2d((2, 3))(x)  # PyTorch's MaxPool2d((2, 3)): stride (2, 3), windows side by side
+    assert out.shape == (2, 3, 2, 3)
+    np.testing.assert_array_equal(out.data, x.reshape(2, 3, 2, 2, 3, 3).max(axis=(3, 5)))
+    np.testing.assert_array_equal(nn.MaxPool2d((2, 3), stride=1)(x).data, F.max_pool2d(x, 2, 3, stride=1).data)
+
+
 def test_train_and_eval_reach_every_submodule():
     model = nn.Sequential(nn.Affine(4, 3), nn.Dropout(0.5), nn.BatchNorm(3))
     assert model.training and all(m.training for m in model)

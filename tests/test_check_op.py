@@ -64,6 +64,36 @@ class Float64Cube(Cube):
         return x.astype(np.float64) ** 3
 
 
+class Float32SlipCube(Cube):
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        k = 3 if x.dtype == np.float64 else 2  # a slip taken only in float32
+        return g * k * x ** 2
+
+
+class Float32SlipSquare(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x if x.dtype == np.float64 else x * np.abs(x)  # right only in float64
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2 * x
+
+
+class LazyMul(Mul):
+    """x * y whose backward is right only when both inputs require grad."""
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        if all(ctx.needs_input_grad):
+            return g * y, g * x
+        return (g * x, None) if ctx.needs_input_grad[0] else (None, g * y)  # swapped on this branch
+
+
 def _failure(op, **kw):
     with pytest.raises(AssertionError) as info:
         testing.check_op(op, max_examples=FEW, **kw)
@@ -138,6 +168,26 @@ def test_a_backward_that_fails_on_tensors_is_named():
 def test_float32_inputs_must_give_float32_outputs():
     msg = _failure(Float64Cube)
     assert msg.startswith("check_op(Float64Cube): float32: float32 inputs gave a float64 output")
+
+
+def test_an_op_wrong_only_in_float32_fails():
+    msg = _failure(Float32SlipCube, second_order=False)
+    assert msg.startswith("check_op(Float32SlipCube): float32: the gradient of input x (shape ")
+    assert "beyond float32's precision" in msg
+    msg = _failure(Float32SlipSquare, second_order=False)
+    assert msg.startswith("check_op(Float32SlipSquare): float32: the output (shape ")
+
+
+def test_float32_rounding_alone_passes():
+    # a long sum in float32 differs from float64 in the last digits, within float32's precision
+    testing.check_op(lambda x: (x * 1000.0).sum() + F.exp(x).sum(), shapes=(64,), max_examples=FEW)
+
+
+def test_an_op_wrong_only_when_some_inputs_need_no_grad_fails():
+    msg = _failure(LazyMul, second_order=False)
+    assert msg.startswith("check_op(LazyMul): some inputs without grad: with only ")
+    assert "(a needs_input_grad branch of backward)" in msg
+    testing.check_op(Mul, max_examples=FEW)  # the right one passes, whichever inputs require grad
 
 
 def test_an_op_that_returns_no_tensor_fails():

@@ -139,25 +139,27 @@ def test_conv2d_matches_pytorch():
 
 def pool_reference(x, ph, pw, stride, pad, g):
     """Max of each window over the zero-padded input; the first maximum (in row-major order
-    within the window) takes the window's gradient."""
+    within the window) takes the window's gradient. `stride` is an int or (vertical, horizontal)."""
+    sh, sw = stride if isinstance(stride, tuple) else (stride, stride)
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     n, c = x.shape[:2]
-    oh, ow = (xp.shape[2] - ph) // stride + 1, (xp.shape[3] - pw) // stride + 1
+    oh, ow = (xp.shape[2] - ph) // sh + 1, (xp.shape[3] - pw) // sw + 1
     out, dxp = np.zeros((n, c, oh, ow)), np.zeros_like(xp)
     for a in range(n):
         for k in range(c):
             for i in range(oh):
                 for j in range(ow):
-                    win = xp[a, k, i * stride:i * stride + ph, j * stride:j * stride + pw]
+                    win = xp[a, k, i * sh:i * sh + ph, j * sw:j * sw + pw]
                     u, v = np.unravel_index(np.argmax(win), win.shape)
                     out[a, k, i, j] = win[u, v]
-                    dxp[a, k, i * stride + u, j * stride + v] += g[a, k, i, j]
+                    dxp[a, k, i * sh + u, j * sw + v] += g[a, k, i, j]
     return out, dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
 
 
 @pytest.mark.parametrize("shape, ph, pw, stride, pad", [
     ((2, 3, 4, 4), 2, 2, 2, 0), ((1, 2, 5, 5), 3, 3, 1, 0), ((2, 1, 6, 4), 2, 2, 2, 1),
-    ((1, 2, 5, 7), 3, 1, 2, 0), ((2, 2, 3, 3), 3, 3, 3, 0)])
+    ((1, 2, 5, 7), 3, 1, 2, 0), ((2, 2, 3, 3), 3, 3, 3, 0), ((2, 2, 4, 9), 2, 3, (2, 3), 0),
+    ((1, 2, 5, 6), 3, 2, (1, 2), 1)])
 def test_max_pool2d_matches_a_direct_loop(shape, ph, pw, stride, pad):
     rng = np.random.default_rng(4)
     x = rng.standard_normal(shape)
@@ -176,6 +178,16 @@ def test_max_pool2d_ties_go_to_the_first_maximum_and_defaults_are_the_window():
     assert out.shape == (1, 1, 1, 2)
     out.backward(np.array([[[[10.0, 20.0]]]]))
     np.testing.assert_array_equal(x.grad.data, [[[[10.0, 0, 0, 20.0], [0, 0, 0, 0]]]])
+
+
+def test_max_pool2d_names_a_bad_window_before_the_stride_it_defaults():
+    x = np.ones((1, 1, 4, 4))
+    with pytest.raises(ValueError, match=r"window height must be an integer >= 1, got 0"):
+        F.max_pool2d(x, 0)
+    with pytest.raises(ValueError, match=r"window width must be an integer >= 1, got 0"):
+        F.max_pool2d(x, 2, 0)
+    with pytest.raises(ValueError, match=r"stride must be an integer >= 1, got \(2, 0\)"):
+        F.max_pool2d(x, 2, stride=(2, 0))
 
 
 def test_max_pool2d_float32_stays_float32():

@@ -1,6 +1,8 @@
 """Bad input to the public API: each error says what was wrong in the user's terms, naming the op,
 the shapes, the label, the parameter or the file, and never leaks a numpy internal in their place.
 One test per case; each asserts the content of the message."""
+import traceback
+
 import numpy as np
 import pytest
 
@@ -344,6 +346,34 @@ def test_cross_entropy_targets_of_the_wrong_shape_name_both_shapes_and_what_to_g
     msg = message(ValueError, F.cross_entropy, leaf(4, 3), np.ones((4, 2)))
     assert "targets of shape (4, 2)" in msg and "logits of shape (4, 3)" in msg
     assert "4 class indices" in msg and "one-hot rows" in msg
+
+
+def test_cross_entropy_for_one_sample_speaks_of_one_index():
+    msg = message(ValueError, F.cross_entropy, leaf(1, 3), np.array([0, 1]))
+    assert "give 1 class index, shape (1,) or (1, 1), or a one-hot row, shape (1, 3)" in msg
+
+
+def test_cross_entropy_takes_labels_of_shape_n_by_1_as_class_indices():
+    # the book's ch07/gradient_check.py: t = np.array([1]).reshape((1, 1)); its SoftmaxWithLoss takes them
+    x = np.array([[0.1, 0.9, -0.3], [0.2, 0.0, 1.5]])
+    for t in (np.array([[1]]), np.array([[2], [0]])):
+        a, b = leaf(len(t), 3), leaf(len(t), 3)
+        a.data[...] = b.data[...] = x[:len(t)]
+        F.cross_entropy(a, t).backward()
+        F.cross_entropy(b, t.ravel()).backward()
+        np.testing.assert_array_equal(a.grad.data, b.grad.data)
+    msg = message(ValueError, F.cross_entropy, leaf(2, 3), np.array([[0], [1], [2]]))
+    assert "(3, 1)" in msg and "2 class indices, shape (2,) or (2, 1)" in msg
+
+
+def test_an_ops_error_is_said_once():
+    with pytest.raises(ValueError) as info:
+        F.cross_entropy(leaf(2, 3), np.array([0, 7]))
+    error = info.value
+    assert error.__cause__ is None and error.__suppress_context__  # no chained copy of it
+    assert str(error).startswith("CrossEntropy: cross_entropy: label 7 at position 1")
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))  # as printed
+    assert text.count("label 7 at position 1") == 1 and "direct cause" not in text
 
 
 def test_cross_entropy_non_integer_float_labels_name_the_label():

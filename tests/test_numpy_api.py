@@ -116,10 +116,11 @@ def test_functions_without_a_gradient_give_arrays():
     np.testing.assert_array_equal(np.argmax(t, axis=1), [0, 0])
     np.testing.assert_array_equal(np.argmin(t), 1)
     for result in [np.greater(t, 0), t > 0, np.equal(t, 3.0), np.isnan(t), np.sign(t),
-                   np.zeros_like(t), np.array(t) < t, np.floor(t)]:
+                   np.zeros_like(t), t.data < t, np.floor(t)]:
         assert isinstance(result, np.ndarray), result
     assert np.allclose(t, t.data) and np.array_equal(t, t.data)
-    assert np.asarray(t) is t.data
+    with pytest.warns(autograd.LostGradientWarning):
+        assert np.asarray(t) is t.data  # the values, said to have no gradient
     assert isinstance(np.round(t, 1), np.ndarray)
 
 
@@ -133,13 +134,13 @@ def test_functions_without_a_gradient_give_arrays():
     (lambda t: np.cumsum(t), "np.cumsum"),
     (lambda t: np.add.reduce(t), "np.add.reduce"),
     (lambda t: np.exp(t, out=np.empty(2)), "np.exp"),
-    (lambda t: np.copy(t), "np.copy"),
+    (lambda t: np.diff(t), "np.diff"),
 ])
 def test_other_functions_refuse_a_tensor_that_requires_grad(call, name):
     t = var([0.5, -1.0])
     with pytest.raises(TypeError, match=f"{name} is not supported on a Tensor that requires grad") as e:
         call(t)
-    assert "autograd.functions" in str(e.value) and "np.asarray(t)" in str(e.value)
+    assert "autograd.functions" in str(e.value) and "t.detach()" in str(e.value)
 
 
 def test_hints_name_what_to_use_instead():
@@ -220,3 +221,39 @@ def test_positional_arguments_follow_numpys_signatures():
     same_op_same_gradients(lambda t: np.mean(t, 0, None, None, True), lambda t: t.mean(axis=0, keepdims=True), x)
     same_op_same_gradients(lambda t: np.reshape(t, (3, 2)), lambda t: t.reshape(3, 2), x)
     same_op_same_gradients(lambda t: np.transpose(t, (1, 0)), lambda t: t.transpose(1, 0), x)
+
+
+# --- NumPy given lists and tuples of Tensors ------------------------------------------------------
+
+LIST_CALLS = {"np.sum([t, u])": lambda t, u: np.sum([t, u]),
+              "np.mean((t, u), axis=0)": lambda t, u: np.mean((t, u), axis=0),
+              "np.array([t, u])": lambda t, u: np.array([t, u]),
+              "np.exp([t])": lambda t, u: np.exp([t]),
+              "np.add.reduce([t, u])": lambda t, u: np.add.reduce([t, u]),
+              "np.asarray(t)": lambda t, u: np.asarray(t),
+              "Tensor([t, u])": lambda t, u: Tensor([t, u])}
+
+
+@pytest.mark.parametrize("call", LIST_CALLS.values(), ids=LIST_CALLS)
+def test_numpy_turning_tensors_that_require_grad_into_values_is_never_silent(call):
+    # NumPy dispatches on top-level arguments only and hands list elements to __array__
+    t, u = var([1.0, 2.0]), var([3.0, 4.0])
+    with pytest.warns(autograd.LostGradientWarning, match=r"no gradient.*F\.stack.*t\.detach\(\), t\.data or t\.item\(\)"):
+        result = call(t, u)
+    assert not (isinstance(result, Tensor) and result.requires_grad)
+
+
+@pytest.mark.parametrize("call", LIST_CALLS.values(), ids=LIST_CALLS)
+def test_values_of_tensors_that_need_no_gradient_come_without_a_warning(call, recwarn):
+    t, u = var([1.0, 2.0]), var([3.0, 4.0])
+    with no_grad():
+        call(t, u)
+    call(t.detach(), u.detach())
+    assert not [w for w in recwarn if issubclass(w.category, autograd.LostGradientWarning)]
+
+
+def test_the_recorded_way_to_write_a_sum_over_a_list():
+    t, u = var([1.0, 2.0]), var([3.0, 4.0])
+    np.testing.assert_array_equal(np.sum(F.stack([t, u]), axis=0).data, [4.0, 6.0])
+    np.mean(F.stack([t, u]), axis=0).sum().backward()
+    np.testing.assert_array_equal(t.grad.data, [0.5, 0.5])
