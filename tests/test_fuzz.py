@@ -3,8 +3,13 @@
 1. Random DAGs of ops: 1-3 input tensors of broadcastable shapes, then 3-10 ops drawn from a pool
    of elementwise, broadcasting, reduction, shape and matmul ops and a custom Function whose
    backward returns None for one input, whose operands are earlier results
-   (reused freely), plain ndarrays or Python numbers, on either side. Every result nothing else
-   consumed is an output; backprop through the whole graph must match finite differences.
+   (reused freely), plain ndarrays or Python numbers, on either side, and in-place updates of
+   earlier results (`v += w`, `v *= c`, `v[i] = w` recorded; `v += c` under no_grad, which leaves
+   the gradient as it is) where no op kept the value for backward. Every result nothing else
+   consumed is an output; backprop through the whole graph must match finite differences. The
+   arrays the caller passed (constants, masks) changed between forward and backward leave the
+   gradients as they were, or anomaly mode names the change.
+   NumPy calls given lists of Tensors either record the op or warn (LostGradientWarning).
 2. Random and truncated bytes fed to the IDX reader (raw and .gz) and to Module.load (.npz): the
    only errors are the project's own (DatasetError; ValueError, KeyError or TypeError naming the
    state file or the parameter), never a hang or an unrelated exception, and a failed load changes
@@ -14,6 +19,7 @@ import contextlib
 import gzip
 import io
 import signal
+import warnings
 import zipfile
 
 import numpy as np
@@ -71,7 +77,11 @@ class Program:
                 else:
                     args.append(x)
             values.append(OPS[name][0](*args, **kw))
-        return [v for i, v in enumerate(values) if i not in used and i >= len(tensors)]
+        outputs = {}  # by identity: an in-place step's result is the tensor it changed
+        for i, v in enumerate(values):
+            if i not in used and i >= len(tensors):
+                outputs[id(v)] = v
+        return list(outputs.values())
 
     def __repr__(self):
         def show(operand):
@@ -88,6 +98,24 @@ class Program:
 
 def _matmul(a, b):
     return a @ b
+
+
+def _in_place(update):
+    def step(a, b, **kw):
+        update(a, b, **kw)
+        return a  # the same tensor, changed
+    return step
+
+
+def _iadd(a, b): a += b
+def _isub(a, b): a -= b
+def _imul(a, b): a *= b
+def _setitem(a, b, index): a[index] = b
+
+
+def _shift_under_no_grad(a, b):
+    with autograd.no_grad():
+        a += b  # not recorded: a shift by a constant leaves the gradient as it is
 
 
 class IgnoreSecond(autograd.Function):
@@ -126,7 +154,17 @@ OPS = {
     "where": (lambda mask, a, b: F.where(mask, a, b), 3),
     "broadcast_to": (lambda a, shape: F.broadcast_to(a, shape), 1),
     "ignore_second": (IgnoreSecond.apply, 2),
+    "iadd": (_in_place(_iadd), 2),
+    "isub": (_in_place(_isub), 2),
+    "imul": (_in_place(_imul), 2),
+    "setitem": (_in_place(_setitem), 2),
+    "shift_under_no_grad": (_in_place(_shift_under_no_grad), 2),
 }
+IN_PLACE = {"iadd", "isub", "imul", "setitem", "shift_under_no_grad"}
+# ops that keep an operand for backward or make a view of it: no later in-place update of it
+KEEPS = {"mul", "div", "square", "matmul", "gram", "reshape", "transpose", "getitem", "broadcast_to", "imul"}
+# ops whose result is saved by the op itself or is a view: not updated in place either
+NOT_WRITABLE = {"exp", "tanh", "sigmoid", "softmax", "reshape", "transpose", "getitem", "broadcast_to"}
 
 
 def _broadcast(*shapes):
@@ -162,9 +200,11 @@ def programs(draw):
     inputs = [draw(testing.arrays(s, domain=(-2, 2))) for s in shapes]
     values = [(np.shape(a), 2.0) for a in inputs]  # (shape, bound on |value|) of each value so far
     steps = []
+    writable = set()  # values an in-place update may change: no op kept them, no view of them
+    replaced = set()  # values changed in place since: later steps use the new value
 
     def pick(pred=lambda shape, bound: True):
-        choices = [i for i, (s, b) in enumerate(values) if pred(s, b)]
+        choices = [i for i, (s, b) in enumerate(values) if i not in replaced and pred(s, b)]
         return draw(st.sampled_from(choices)) if choices else None
 
     n_steps = draw(st.integers(3, 10))
@@ -251,10 +291,41 @@ def programs(draw):
             kw = {"shape": (2,) + shape}
             operands = [a]
             out = (kw["shape"], bound)
+        elif name in IN_PLACE:
+            i = draw(st.sampled_from(sorted(writable) or [None]))
+            if i is None:
+                continue
+            shape, bound = values[i]
+            target = shape
+            if name == "setitem":
+                if not shape:
+                    continue
+                kw = {"index": draw(st.sampled_from([0, -1, slice(None, None, 2)]))}
+                target = np.zeros(shape)[kw["index"]].shape
+            fits = lambda s, b: _broadcast(target, s) == target  # noqa: E731
+            j = pick(lambda s, b: fits(s, b) and s is not None)
+            if name == "shift_under_no_grad" or j is None or draw(st.booleans()):  # j may be i: v *= v
+                c = draw(constants(target))
+                if _broadcast(target, np.shape(c)) != target:
+                    continue
+                b, b_bound = ("c", c), float(np.max(np.abs(c), initial=0))
+            else:
+                b, b_bound = ("v", j), values[j][1]
+            operands = [("v", i), b]
+            out = (shape, bound * b_bound if name == "imul" else
+                   max(bound, b_bound) if name == "setitem" else bound + b_bound)
         if out is None or out[0] is None or _size(out[0]) > MAX_SIZE or len(out[0]) > 3 or out[1] > MAX_BOUND:
             continue
         steps.append((name, operands, kw))
         values.append(out)
+        taken = [x for kind, x in operands if kind == "v"]
+        if name in KEEPS:
+            writable.difference_update(taken)
+        if name in IN_PLACE:
+            replaced.add(operands[0][1])
+            writable.discard(operands[0][1])
+        if name not in NOT_WRITABLE:
+            writable.add(len(values) - 1)
     return Program(inputs, steps)
 
 
@@ -284,6 +355,68 @@ def test_random_graphs_leave_their_inputs_and_constants_unchanged(program):
     after = [x for _, ops, _ in program.steps for kind, x in ops if kind == "c"]
     for a, b in zip(after, constants_before):
         np.testing.assert_array_equal(a, b)
+
+
+def _constants(program):
+    return [x for _, ops, _ in program.steps for kind, x in ops if kind == "c" and isinstance(x, np.ndarray)]
+
+
+def _change(a):
+    if a.dtype == bool:
+        np.logical_not(a, out=a)
+    else:
+        a += 1
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(programs())
+def test_arrays_the_caller_changes_before_backward_leave_the_gradients_or_are_named(program):
+    def gradients(change):
+        inputs = [Tensor(np.array(a), requires_grad=True) for a in program.inputs]
+        with autograd.detect_anomaly():
+            total = sum(out.sum() for out in program.run(*inputs))
+            for c in _constants(program) if change else ():
+                _change(c)
+            total.backward()
+        return [t.grad.data for t in inputs if t.grad is not None]
+    expected = gradients(change=False)
+    try:
+        got = gradients(change=True)
+    except RuntimeError as e:  # kept by reference for backward (x * c): anomaly mode says so
+        assert "was changed in place after it was saved" in str(e), e
+        return
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)
+
+
+LIST_CALLS = {
+    "np.sum": lambda xs, axis: np.sum(xs, axis=axis), "np.mean": lambda xs, axis: np.mean(xs, axis=axis),
+    "np.max": lambda xs, axis: np.max(xs, axis=axis), "np.array": lambda xs, axis: np.array(xs),
+    "np.exp": lambda xs, axis: np.exp(xs), "np.add.reduce": lambda xs, axis: np.add.reduce(xs, axis=axis or 0),
+    "np.stack": lambda xs, axis: np.stack(xs, axis=axis or 0),
+    "np.concatenate": lambda xs, axis: np.concatenate(xs, axis=axis or 0),
+    "np.multiply": lambda xs, axis: np.multiply(xs, 2.0), "Tensor": lambda xs, axis: Tensor(xs),
+}
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(st.sampled_from(sorted(LIST_CALLS)), st.lists(st.booleans(), min_size=1, max_size=3),
+       hnp.array_shapes(min_dims=1, max_dims=2, max_side=3), st.booleans(), st.sampled_from([list, tuple]),
+       st.none() | st.just(0))
+def test_numpy_given_lists_of_tensors_records_or_warns(name, requires, shape, recording, container, axis):
+    rng = np.random.default_rng(len(requires))
+    xs = container(Tensor(rng.standard_normal(shape), requires_grad=r) for r in requires)
+    with warnings.catch_warnings(record=True) as caught, autograd.set_grad_enabled(recording):
+        warnings.simplefilter("always")
+        result = LIST_CALLS[name](xs, axis)
+    warned = any(issubclass(w.category, autograd.LostGradientWarning) for w in caught)
+    needs = recording and any(requires)
+    if isinstance(result, Tensor) and result.requires_grad:  # recorded: the gradient is right
+        assert not warned
+        assert gradcheck(lambda *ts: LIST_CALLS[name](container(ts), axis), [x for x in xs if x.requires_grad]
+                         if all(requires) else [Tensor(x.data, requires_grad=True) for x in xs])
+    else:
+        assert warned == needs, (name, requires, recording)
 
 
 # --- 2. bytes: the IDX reader ---------------------------------------------------------------------
