@@ -2,6 +2,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 from hypothesis import settings
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
@@ -32,3 +33,11 @@ def test_the_property_test_of_a_custom_op_and_the_ways_to_state_its_inputs():
         exec(_block("import autograd.functions as F\n\ntesting.check_op"), env)
     finally:
         settings.load_profile(current)
+
+
+def test_the_in_place_example():
+    env = {}
+    exec(_block("# in-place updates change the tensor object itself"), env)
+    np.testing.assert_allclose(env["w"].data, [0.8, 1.6])
+    np.testing.assert_array_equal(env["w"].grad.data, [2.0, 0.0])
+    assert type(env["y"].grad_fn).__name__ == "Add" and abs(env["loss"].item() - 0.37110066594777763) < 1e-12
