@@ -16,7 +16,7 @@ Tensor whose node is the `ctx` itself: the node of the graph is the layer object
 """
 import numpy as np
 
-from .tensor import Tensor, as_float_array, clock, history, state
+from .tensor import Tensor, as_float_array, clock, state
 
 _new = object.__new__
 _asarray = np.asarray
@@ -31,10 +31,12 @@ class Function:
     #   _args, _kwargs    the call: input Tensors and constants as given (gradcheck_nodes, viz and
     #                     the in-place checks read them; create_graph maps saved arrays to them)
     #   _saved            what save_for_backward kept; None once freed
-    #   _parents          per input: its node, the leaf tensor itself or None (settled by toposort)
+    #   _parents          per input: the node that made it, the leaf tensor itself or None, as
+    #                     they were when the op was recorded (an input's node may change later:
+    #                     an in-place op, detach_; this op still takes its gradient to the old one)
     #   _shape            the output's shape, which the gradient arriving here must have
-    #   _stamp            the clock when recorded
-    #   _out_index        for nodes that saved something: which saved value (if any) is the output
+    #   _stamp, _out_index  for nodes that saved something: the clock when recorded, and which
+    #                     saved value (if any) is the output itself
     __slots__ = ("needs_input_grad", "_args", "_kwargs", "_saved", "_parents", "_shape", "_stamp", "_out_index")
     # rarely set, so class-level defaults rather than a store per node
     _dirty = _retained = _where = None
@@ -52,14 +54,20 @@ class Function:
         ctx = _new(cls)
         ctx._saved = ()
         enabled, watch = state.mode
-        arrays, needs = [], []
+        arrays, needs, heads = [], [], []  # heads: where each input's gradient goes, as now
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
-                needs.append(enabled and a._requires_grad)
+                if enabled and a._requires_grad:
+                    needs.append(True)
+                    heads.append(a if a._node is None else a._node)
+                else:
+                    needs.append(False)
+                    heads.append(None)
             else:
                 arrays.append(np.asarray(a) if type(a) is list else a)
                 needs.append(False)
+                heads.append(None)
         needs = tuple(needs)
         ctx.needs_input_grad = needs = _NEEDS.get(needs, needs)
         if len(arrays) == 2 and arrays[0] is arrays[1] and args[0] is not args[1]:
@@ -79,9 +87,10 @@ class Function:
         t = _new(Tensor)  # Tensor._make, inlined: this is the hottest line of the engine
         t._data, t.grad, t.name, t._version, t._base = out, None, None, 0, None
         if True in needs:
-            ctx._args, ctx._kwargs, ctx._shape, ctx._stamp = args, kwargs or None, out.shape, clock[0]
+            ctx._args, ctx._kwargs, ctx._shape, ctx._parents = args, kwargs or None, out.shape, tuple(heads)
             saved = ctx._saved
             if saved:
+                ctx._stamp = clock[0]
                 ctx._out_index = next((i for i, s in enumerate(saved) if s is out), None)
             t._node, t._requires_grad = ctx, True
         else:
@@ -111,11 +120,11 @@ class Function:
         return tuple([self._as_tensor(i, a) for i, a in enumerate(saved)])
 
     def _as_tensor(self, i, a):
-        for t in self._args:
+        for t, head in zip(self._args, self._parents):
             if isinstance(t, Tensor) and t._data is a:
-                if history and recorded_node(t, self._stamp) is not t._node:
-                    return _wrap_as(t, recorded_node(t, self._stamp))  # t's node changed since
-                return t
+                if head is t or head is (t._node if t._requires_grad else None):
+                    return t
+                return _as_recorded(t, head)  # t's node changed since (an in-place op, detach_)
         if i == self._out_index:
             return Tensor._make(a, self)  # the output itself: its gradient flows into this node
         return a  # a constant of the forward pass (a mask, labels)
@@ -161,28 +170,15 @@ def _as_result(ctx, out):
 
 def parents(node):
     """Per input of `node`: where its gradient goes (the node that produced it, the leaf tensor
-    itself, or None when it needs none). Settled from the node's arguments while it has them;
-    a freed node keeps them only if it saved nothing (it can be walked again)."""
-    args = node._args
-    if args is not None:
-        if history:  # some tensor's node was changed (in place, detach_): take the one it had then
-            node._parents = tuple([_recorded(a, node._stamp) if need else None
-                                   for a, need in zip(args, node.needs_input_grad)])
-        else:
-            node._parents = tuple([(a if a._node is None else a._node) if need else None
-                                   for a, need in zip(args, node.needs_input_grad)])
-    return node._parents or ()
+    itself, or None when it needs none), as it was when `node` was recorded."""
+    return getattr(node, "_parents", None) or ()
 
 
-def _recorded(a, stamp):
-    node = recorded_node(a, stamp)
-    return a if node is None else node
-
-
-def _wrap_as(t, node):
-    """t's data as the result of `node` (the node t had before it changed)."""
-    w = Tensor._make(t._data, node)
-    w._requires_grad = node is not None or t._requires_grad
+def _as_recorded(t, head):
+    """t's data as the input it was when the op was recorded: the output of `head` (a node), or
+    a value that needs no gradient (head None)."""
+    w = Tensor._make(t._data, head)
+    w._requires_grad = head is not None
     return w
 
 
@@ -215,4 +211,3 @@ def freed_message(node):
 
 
 from . import anomaly  # noqa: E402
-from .inplace import recorded_node  # noqa: E402

@@ -6,18 +6,17 @@ sees the change, and its version, so a value saved for backward that changed is 
   `with no_grad(): p -= lr * p.grad` trains the parameter.
 - While recording, on a tensor that is the result of an op (or needs no grad), the op is recorded:
   the tensor's node becomes the op's, whose input is the value from before. Ops recorded before
-  keep taking their gradient to the node the tensor had then (`history`, read by
-  function.parents), so `c += c + 1` gives the numbers of `c = c + (c + 1)`.
+  keep taking their gradient to the node the tensor had then (each node keeps its inputs' nodes
+  as they were), so `c += c + 1` gives the numbers of `c = c + (c + 1)`.
 - While recording, a leaf that requires grad is refused (its gradient would be the gradient of
   something else), and so is a tensor whose array another tensor shares (a view, or one with
   views): the other one's graph would not know about the change.
 """
 import warnings
-import weakref
 
 import numpy as np
 
-from .tensor import LostGradientWarning, Tensor, _raw, _wrap, clock, history, state
+from .tensor import LostGradientWarning, Tensor, _raw, _wrap, state
 
 
 def apply(t, op, other, symbol):
@@ -45,25 +44,6 @@ def setitem(t, index, value):
     _check_recordable(t, "[index] =")
     from .ops import SetItem
     _record(t, SetItem.apply(_before(t), value, index=index), "[index] =")
-
-
-def remember(t):
-    """Keep the node `t` has now for the ops recorded on `t` so far, before `t` gets another
-    node (a recorded in-place op) or none (detach_)."""
-    clock[0] += 1
-    key = id(t)
-    if key not in history:
-        history[key] = []
-        weakref.finalize(t, history.pop, key, None)
-    history[key].append((clock[0], t._node))
-
-
-def recorded_node(t, stamp):
-    """The node `t` had when a node stamped `stamp` was recorded (None: t was a leaf)."""
-    for when, node in history.get(id(t), ()):
-        if stamp < when:
-            return node
-    return t._node
 
 
 def warn_lost_gradient(t):
@@ -111,8 +91,7 @@ def _record(t, out, symbol):
         node._saved = tuple([kept if s is t._data else s for s in node._saved])
         before._data, before._base = kept, None
     _write(t, out._data, symbol)
-    remember(t)
-    t._node, t._requires_grad = out._node, True
+    t._node, t._requires_grad = node, True
 
 
 def _write(t, value, symbol):

@@ -34,12 +34,6 @@ state = _State()
 # the clock has moved since, so the check costs nothing in a forward-backward-step loop.
 clock = [0]
 
-# id(tensor) -> [(clock, node)]: the nodes a tensor had before a recorded in-place op or
-# detach_() gave it another, each with the clock of the change. A node recorded before the change
-# still takes its gradient to the node the tensor had then (function.parents). Empty, and never
-# read, unless a program rebinds a tensor's node.
-history = {}
-
 
 class LostGradientWarning(UserWarning):
     """NumPy turned a Tensor that requires grad into plain values: the result has no gradient."""
@@ -220,10 +214,8 @@ class Tensor:
 
     def detach_(self):
         """Make this tensor a leaf that needs no grad, in place. Ops recorded on it before keep
-        their way back through the graph that made it, as PyTorch's do."""
-        if self._node is not None:
-            inplace.remember(self)
-        self._node = None
+        their way back through the graph that made it; the graph is let go once none is left."""
+        self._node = None  # ops recorded on it keep the node (their _parents), as PyTorch's do
         self._requires_grad = False
         return self
 
