@@ -12,11 +12,10 @@ sees the change, and its version, so a value saved for backward that changed is 
   something else), and so is a tensor whose array another tensor shares (a view, or one with
   views): the other one's graph would not know about the change.
 """
-import warnings
-
 import numpy as np
 
-from .tensor import LostGradientWarning, Tensor, _raw, _wrap, state
+from . import ops
+from .tensor import Tensor, _raw, _wrap, state
 
 
 def apply(t, op, other, symbol):
@@ -42,17 +41,7 @@ def setitem(t, index, value):
         t.data = t._data  # through the setter: counts as an in-place change
         return
     _check_recordable(t, "[index] =")
-    from .ops import SetItem
-    _record(t, SetItem.apply(_before(t), value, index=index), "[index] =")
-
-
-def warn_lost_gradient(t):
-    warnings.warn(
-        f"NumPy turned a Tensor of shape {t.shape} that requires grad into plain values (np.asarray, "
-        "or a NumPy function given a list or tuple of Tensors, such as np.sum([t, u]) or "
-        "np.array([t, u])): the result has no gradient. To keep the gradient, use the Tensor ops on "
-        "Tensors, not lists (F.stack([t, u]).sum(axis=0), F.exp(t)); for the values alone, say so "
-        "with t.detach(), t.data or t.item()", LostGradientWarning, stacklevel=3)
+    _record(t, ops.SetItem.apply(_before(t), value, index=index), "[index] =")
 
 
 def _check_recordable(t, symbol):

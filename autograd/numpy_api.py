@@ -13,11 +13,13 @@ values.
 The engine's own array code never comes here: ops run on ndarrays, and `ndarray + Tensor` takes
 the first branch of `array_ufunc`.
 """
+import warnings
+
 import numpy as np
 
 from . import functions as F
 from . import ops
-from .tensor import Tensor, state
+from .tensor import LostGradientWarning, Tensor, state
 
 # ufuncs that are ops of the table, called with positional arguments only
 UFUNC_OPS = {np.add: ops.Add, np.subtract: ops.Sub, np.multiply: ops.Mul, np.divide: ops.Div,
@@ -187,6 +189,17 @@ FUNCTIONS = {np.dot: _dot, np.sum: _reduction("sum", F.sum), np.mean: _reduction
              np.reshape: _reshape, np.transpose: _transpose,
              np.concatenate: _joined("concatenate", F.concatenate), np.stack: _joined("stack", F.stack),
              np.broadcast_to: _broadcast_to, np.where: _where, np.copy: _copy}
+
+
+def warn_lost_gradient(t):
+    """Tensor.__array__ on a Tensor that requires grad, while recording: NumPy is turning it into
+    values (np.asarray(t), or a NumPy function handed a list of Tensors, which it dispatches on)."""
+    warnings.warn(
+        f"NumPy turned a Tensor of shape {t.shape} that requires grad into plain values (np.asarray, "
+        "or a NumPy function given a list or tuple of Tensors, such as np.sum([t, u]) or "
+        "np.array([t, u])): the result has no gradient. To keep the gradient, use the Tensor ops on "
+        "Tensors, not lists (F.stack([t, u]).sum(axis=0), F.exp(t)); for the values alone, say so "
+        "with t.detach(), t.data or t.item()", LostGradientWarning, stacklevel=3)
 
 
 # --- one-element tensors convert like NumPy scalars ------------------------------------------

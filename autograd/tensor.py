@@ -246,7 +246,7 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         if self._requires_grad and state.mode[0]:
-            inplace.warn_lost_gradient(self)
+            numpy_api.warn_lost_gradient(self)
         a = np.asarray(self._data, dtype=dtype)
         return a.copy() if copy else a
 
@@ -291,8 +291,7 @@ class Tensor:
     def __ipow__(self, other): return inplace.apply(self, ops.Pow, other, "**=")
 
     def __imatmul__(self, other):
-        raise TypeError("in-place matmul (t @= m) is not supported: it would change t's shape; "
-                        "write t = t @ m (a new tensor)")
+        raise TypeError("in-place matmul (t @= m) is not supported; write t = t @ m (a new tensor)")
 
     def __setitem__(self, index, value): inplace.setitem(self, _raw_index(index), value)
 
