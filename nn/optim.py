@@ -63,11 +63,14 @@ def _parameter_list(name, params):
 
 
 # --- the update rules (the book's common/optimizer.py) -----------------------------------------
-# p: the parameter's array, g: its gradient, state arrays as zeros_like(p) at the start; all in place.
+# p: the parameter's array, g: its gradient, state arrays as zeros_like(p) at the start; all updated
+# in place. Each returns p: the book's dicts may hold plain numbers (ch06/optimizer_compare_naive.py),
+# which `p -= ...` rebinds rather than changes, so nn.textbook stores what comes back.
 
 def sgd_rule(p, g, lr):
     """W <- W - lr * dW"""
     p -= lr * g
+    return p
 
 
 def momentum_rule(p, g, v, lr, momentum):
@@ -75,6 +78,7 @@ def momentum_rule(p, g, v, lr, momentum):
     v *= momentum
     v -= lr * g
     p += v
+    return p
 
 
 def nesterov_rule(p, g, v, lr, momentum):
@@ -85,12 +89,14 @@ def nesterov_rule(p, g, v, lr, momentum):
     p -= (1 + momentum) * lr * g
     v *= momentum
     v -= lr * g
+    return p
 
 
 def adagrad_rule(p, g, h, lr, eps):
     """h <- h + dW * dW;  W <- W - lr * dW / (sqrt(h) + eps)"""
     h += g * g
     p -= lr * g / (np.sqrt(h) + eps)
+    return p
 
 
 def rmsprop_rule(p, g, h, lr, decay_rate, eps):
@@ -98,6 +104,7 @@ def rmsprop_rule(p, g, h, lr, decay_rate, eps):
     h *= decay_rate
     h += (1 - decay_rate) * g * g
     p -= lr * g / (np.sqrt(h) + eps)
+    return p
 
 
 def adam_rule(p, g, m, v, t, lr, beta1, beta2, eps):
@@ -108,6 +115,7 @@ def adam_rule(p, g, m, v, t, lr, beta1, beta2, eps):
     m += (1 - beta1) * (g - m)
     v += (1 - beta2) * (g * g - v)
     p -= lr_t * m / (np.sqrt(v) + eps)
+    return p
 
 
 # --- the optimizers on parameters (PyTorch's names and defaults) -------------------------------
