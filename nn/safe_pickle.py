@@ -77,4 +77,5 @@ def _check(obj, where):
         for i, value in enumerate(obj):
             _check(value, f"{where}[{i}]")
     else:
-        raise RefusedPickle(f"{where} is a {type(obj).__name__}; only NumPy arrays, dicts and lists are read")
+        raise RefusedPickle(f"{where} holds a value of type {type(obj).__name__}; only NumPy arrays, dicts "
+                            "and lists are read")

@@ -136,7 +136,7 @@ def test_an_element_write_into_a_parameter_is_caught_in_anomaly_mode():
     net = nn.TwoLayerNet(input_size=4, hidden_size=3, output_size=2)
     x, t = np.ones((2, 4)), np.array([0, 1])
     with autograd.detect_anomaly():
-        loss = net.loss(x, t)
+        loss = net.loss_tensor(x, t)
         net.params["W1"] -= 0.1  # the textbook's update, through the params dict: an element write
         with pytest.raises(RuntimeError, match=r"of shape \(4, 3\), saved by Affine .*t.data\[i\] = v"):
             loss.backward()
