@@ -1,4 +1,6 @@
-"""The textbook's layers with the textbook's API, each one the op of the table behind it.
+"""The textbook's `common/` package: its layers with its API, each one the op of the table
+behind it; its optimizers (`update(params, grads)`, with the rules of nn.optim), its Trainer and
+its util functions.
 
     mul = MulLayer()
     price = mul.forward(100, 2)          # 200
