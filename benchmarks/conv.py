@@ -130,7 +130,7 @@ def make_step(kind, dtype):
 
         def step():  # the loop of demos/train_convnet.py
             x, t = next(cycle)
-            loss = net.loss(x, t, train_flg=True)
+            loss = net.loss_tensor(x, t, train_flg=True)
             opt.zero_grad()
             loss.backward()
             opt.step()

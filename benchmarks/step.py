@@ -83,7 +83,7 @@ def _engine_step(kind, layers, batches):
         model = nn.TwoLayerNet(W1.shape[0], W1.shape[1], W2.shape[1], dtype=dtype)
         for key, value in zip(("W1", "b1", "W2", "b2"), (W1, b1, W2, b2)):
             model.params[key][...] = value
-        loss_of = model.loss
+        loss_of = model.loss_tensor
     else:
         modules = []
         for W, b in layers:

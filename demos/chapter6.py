@@ -28,6 +28,7 @@ import nn  # noqa: E402
 from demos.train_convnet import check_output_paths, load_images  # noqa: E402
 from demos.train_mnist import positive  # noqa: E402
 from nn.datasets import DatasetError  # noqa: E402
+from nn.textbook import smooth_curve  # noqa: E402
 
 OPTIMIZERS = {"SGD": (nn.optim.SGD, 0.01), "Momentum": (nn.optim.Momentum, 0.01),
               "Nesterov": (nn.optim.Nesterov, 0.01), "AdaGrad": (nn.optim.AdaGrad, 0.01),
@@ -57,7 +58,7 @@ def train(net, opt, x, t, iters, batch_size, on_step=None, every=None, on_epoch=
         marks.append(on_epoch())
     for i in range(iters):
         mask = np.random.choice(len(x), batch_size)
-        loss = net.loss(x[mask], t[mask], train_flg=True)
+        loss = net.loss_tensor(x[mask], t[mask], train_flg=True)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -67,10 +68,9 @@ def train(net, opt, x, t, iters, batch_size, on_step=None, every=None, on_epoch=
     return losses, marks
 
 
-def smooth(y, k=20):
-    """The book's smooth_curve, as a plain moving average."""
-    y = np.asarray(y)
-    return np.convolve(y, np.ones(k) / k, mode="valid") if len(y) > k else y
+def smooth(y):
+    """The book's smooth_curve, where there are enough points for its window of 11."""
+    return smooth_curve(y) if len(y) >= 11 else np.asarray(y)
 
 
 def compare_optimizers(x, t, args):

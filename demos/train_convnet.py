@@ -99,7 +99,7 @@ def main(argv=None):
     try:
         for i in range(steps):
             batch_mask = np.random.choice(train_size, args.batch_size)
-            loss = net.loss(x_train[batch_mask], t_train[batch_mask], train_flg=True)
+            loss = net.loss_tensor(x_train[batch_mask], t_train[batch_mask], train_flg=True)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -193,7 +193,7 @@ def plot_curves(path, losses, train_acc, test_acc):
 
 def draw_step(path, net, x, t):
     from autograd import viz
-    loss = net.loss(x, t)
+    loss = net.loss_tensor(x, t)
     viz.retain_grads(loss)
     loss.backward(retain_graph=True)  # keep the graph to draw it
     viz.render(loss, path)
@@ -257,7 +257,7 @@ def main(argv=None):
     with StopOnInterrupt() as interrupt:
         for i in range(args.iters):
             batch_mask = np.random.choice(train_size, args.batch_size)
-            loss = net.loss(x_train[batch_mask], t_train[batch_mask])
+            loss = net.loss_tensor(x_train[batch_mask], t_train[batch_mask])
             opt.zero_grad()
             loss.backward()
             opt.step()

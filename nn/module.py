@@ -8,6 +8,8 @@ import numpy as np
 
 from autograd import Tensor
 
+NPZ_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")  # a zip archive (.npz), or an .npy file
+
 
 class Parameter(Tensor):
     """A Tensor that a Module owns and an optimizer updates: requires grad by default."""
@@ -142,7 +144,7 @@ class Module:
         try:
             with open(path, "rb") as f:
                 raw = f.read()
-            if not raw.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+            if not raw.startswith(NPZ_MAGIC):
                 # np.load would take it for a pickle and suggest allow_pickle=True: never for a state file
                 raise ValueError("it is not a zip archive, as an .npz file is")
             npz = np.load(io.BytesIO(raw), allow_pickle=False)

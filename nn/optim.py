@@ -1,4 +1,8 @@
-"""Optimizers with the textbook's update rules (chapter 6) and PyTorch's names."""
+"""Optimizers with the textbook's update rules (chapter 6) and PyTorch's names.
+
+Each rule is written once, as a function that updates a parameter's array and its state arrays in
+place; `nn.optim` applies it to the parameters' arrays and `nn.textbook`'s optimizers (the book's
+`update(params, grads)` over dicts) to the book's dicts."""
 import numbers
 from collections.abc import Iterable
 
@@ -24,9 +28,12 @@ class Optimizer:
     def step(self):
         for i, p in enumerate(self.params):
             if p.grad is not None:
-                self.update(i, p, p.grad.data)
+                a = p.data
+                self.update(i, a, p.grad.data)
+                p.data = a  # through the setter: the step counts as an in-place change
 
-    def update(self, i, p, g):
+    def update(self, i, a, g):
+        """Apply the rule to parameter i's array `a` given its gradient g."""
         raise NotImplementedError
 
 
@@ -55,17 +62,72 @@ def _parameter_list(name, params):
     return params
 
 
+# --- the update rules (the book's common/optimizer.py) -----------------------------------------
+# p: the parameter's array, g: its gradient, state arrays as zeros_like(p) at the start; all updated
+# in place. Each returns p: the book's dicts may hold plain numbers (ch06/optimizer_compare_naive.py),
+# which `p -= ...` rebinds rather than changes, so nn.textbook stores what comes back.
+
+def sgd_rule(p, g, lr):
+    """W <- W - lr * dW"""
+    p -= lr * g
+    return p
+
+
+def momentum_rule(p, g, v, lr, momentum):
+    """v <- momentum * v - lr * dW;  W <- W + v"""
+    v *= momentum
+    v -= lr * g
+    p += v
+    return p
+
+
+def nesterov_rule(p, g, v, lr, momentum):
+    """Nesterov's accelerated gradient as the book's repository has it since its 2021 fix: W moves
+    with the previous velocity, W <- W + momentum^2 * v - (1 + momentum) * lr * dW, and then
+    v <- momentum * v - lr * dW."""
+    p += momentum * momentum * v
+    p -= (1 + momentum) * lr * g
+    v *= momentum
+    v -= lr * g
+    return p
+
+
+def adagrad_rule(p, g, h, lr, eps):
+    """h <- h + dW * dW;  W <- W - lr * dW / (sqrt(h) + eps)"""
+    h += g * g
+    p -= lr * g / (np.sqrt(h) + eps)
+    return p
+
+
+def rmsprop_rule(p, g, h, lr, decay_rate, eps):
+    """h <- decay_rate * h + (1 - decay_rate) * dW * dW;  W <- W - lr * dW / (sqrt(h) + eps)"""
+    h *= decay_rate
+    h += (1 - decay_rate) * g * g
+    p -= lr * g / (np.sqrt(h) + eps)
+    return p
+
+
+def adam_rule(p, g, m, v, t, lr, beta1, beta2, eps):
+    """Step t (1, 2, ... for this parameter): m, v running means of dW and dW^2;
+    W <- W - lr_t * m / (sqrt(v) + eps), the bias correction folded into
+    lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)."""
+    lr_t = lr * np.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
+    m += (1 - beta1) * (g - m)
+    v += (1 - beta2) * (g * g - v)
+    p -= lr_t * m / (np.sqrt(v) + eps)
+    return p
+
+
+# --- the optimizers on parameters (PyTorch's names and defaults) -------------------------------
+
 class SGD(Optimizer):
     """W <- W - lr * dW"""
 
     def __init__(self, params, lr=0.01):
         super().__init__(params, lr)
 
-    def step(self):  # the hot loop of training: no per-parameter method call
-        lr = self.lr
-        for p in self.params:
-            if p.grad is not None:
-                p.data -= lr * p.grad.data
+    def update(self, i, a, g):
+        sgd_rule(a, g, self.lr)
 
 
 class Momentum(Optimizer):
@@ -76,11 +138,8 @@ class Momentum(Optimizer):
         self.momentum = momentum
         self.v = [np.zeros_like(p.data) for p in self.params]
 
-    def update(self, i, p, g):
-        v = self.v[i]
-        v *= self.momentum
-        v -= self.lr * g
-        p.data += v
+    def update(self, i, a, g):
+        momentum_rule(a, g, self.v[i], self.lr, self.momentum)
 
 
 class AdaGrad(Optimizer):
@@ -91,51 +150,40 @@ class AdaGrad(Optimizer):
         self.eps = eps
         self.h = [np.zeros_like(p.data) for p in self.params]
 
-    def update(self, i, p, g):
-        h = self.h[i]
-        h += g * g
-        p.data -= self.lr * g / (np.sqrt(h) + self.eps)
+    def update(self, i, a, g):
+        adagrad_rule(a, g, self.h[i], self.lr, self.eps)
 
 
 class Adam(Optimizer):
     """m, v: running means of dW and dW^2; W <- W - lr_t * m / (sqrt(v) + eps), with the bias
-    correction folded into lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)."""
+    correction folded into lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t). As PyTorch's, t counts
+    each parameter's own steps: one that first gets a gradient at the 5th step() takes a first
+    step (t = 1) there."""
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, lr)
         self.beta1, self.beta2 = betas
         self.eps = eps
-        self.t = 0
+        self.t = [0] * len(self.params)
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]
 
-    def step(self):
-        self.t += 1
-        self.lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
-        super().step()
-
-    def update(self, i, p, g):
-        m, v = self.m[i], self.v[i]
-        m += (1 - self.beta1) * (g - m)
-        v += (1 - self.beta2) * (g * g - v)
-        p.data -= self.lr_t * m / (np.sqrt(v) + self.eps)
+    def update(self, i, a, g):
+        self.t[i] += 1
+        adam_rule(a, g, self.m[i], self.v[i], self.t[i], self.lr, self.beta1, self.beta2, self.eps)
 
 
 class Nesterov(Optimizer):
-    """Nesterov's accelerated gradient, as the book writes it:
-    v <- momentum * v - lr * dW;  W <- W + momentum^2 * v - (1 + momentum) * lr * dW"""
+    """Nesterov's accelerated gradient as the book's repository has it (since its 2021 fix):
+    W <- W + momentum^2 * v - (1 + momentum) * lr * dW;  then v <- momentum * v - lr * dW"""
 
     def __init__(self, params, lr=0.01, momentum=0.9):
         super().__init__(params, lr)
         self.momentum = momentum
         self.v = [np.zeros_like(p.data) for p in self.params]
 
-    def update(self, i, p, g):
-        v, m = self.v[i], self.momentum
-        v *= m
-        v -= self.lr * g
-        p.data += m * m * v
-        p.data -= (1 + m) * self.lr * g
+    def update(self, i, a, g):
+        nesterov_rule(a, g, self.v[i], self.lr, self.momentum)
 
 
 class RMSprop(Optimizer):
@@ -146,8 +194,5 @@ class RMSprop(Optimizer):
         self.decay_rate, self.eps = decay_rate, eps
         self.h = [np.zeros_like(p.data) for p in self.params]
 
-    def update(self, i, p, g):
-        h = self.h[i]
-        h *= self.decay_rate
-        h += (1 - self.decay_rate) * g * g
-        p.data -= self.lr * g / (np.sqrt(h) + self.eps)
+    def update(self, i, a, g):
+        rmsprop_rule(a, g, self.h[i], self.lr, self.decay_rate, self.eps)

@@ -98,11 +98,13 @@ def test_nested_buffers_are_named_by_path():
 # --- optimizers: the book's common/optimizer.py, on dicts of arrays ------------------------------
 
 def book_nesterov(params, grads, v, lr, momentum):
+    """As the book's repository has it since its 2021 fix: the parameters move with the previous
+    velocity, and the velocity is updated after."""
     for key in params:
-        v[key] *= momentum
-        v[key] -= lr * grads[key]
         params[key] += momentum * momentum * v[key]
         params[key] -= (1 + momentum) * lr * grads[key]
+        v[key] *= momentum
+        v[key] -= lr * grads[key]
 
 
 def book_rmsprop(params, grads, h, lr, decay_rate):

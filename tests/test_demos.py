@@ -174,7 +174,7 @@ def replay(data_dir, optimizer, steps, batch_size, lr, hidden, seed, dtype=np.fl
     opt = train_mnist.OPTIMIZERS[optimizer](net.parameters(), lr=lr)
     for _ in range(steps):
         mask = np.random.choice(len(x_train), batch_size)
-        loss = net.loss(x_train[mask], t_train[mask])
+        loss = net.loss_tensor(x_train[mask], t_train[mask])
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -215,7 +215,7 @@ def test_dtype_float32_keeps_the_parameters_float32(data_dir, capsys, tmp_path, 
                            "--optimizer", optimizer, "--save", path, "--quiet")
     assert "float32;" in lines[1]
     with np.load(path) as npz:
-        assert sorted(npz.files) == ["layers.Affine1.W", "layers.Affine1.b", "layers.Affine2.W", "layers.Affine2.b"]
+        assert sorted(npz.files) == ["W1", "W2", "b1", "b2"]
         assert all(npz[name].dtype == np.float32 for name in npz.files)
     saved = load_saved(path, hidden=6, dtype=np.float32)
     expected = replay(data_dir, optimizer, steps=4, batch_size=100, lr=0.1, hidden=6, seed=0, dtype=np.float32)

@@ -136,7 +136,7 @@ def test_an_element_write_into_a_parameter_is_caught_in_anomaly_mode():
     net = nn.TwoLayerNet(input_size=4, hidden_size=3, output_size=2)
     x, t = np.ones((2, 4)), np.array([0, 1])
     with autograd.detect_anomaly():
-        loss = net.loss(x, t)
+        loss = net.loss_tensor(x, t)
         # the textbook's update, through the params dict: an element write. (W2 is saved for the
         # gradient of the hidden layer; W1 is not: x needs no gradient)
         net.params["W2"] -= 0.1

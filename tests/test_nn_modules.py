@@ -113,13 +113,17 @@ def test_load_state_dict_copies_in_place_keeping_aliases():
     params_before = dict(net.params)
     arrays_before = {name: p.data for name, p in net.named_parameters()}
     state = other.state_dict()
+    assert list(state) == ["W1", "b1", "W2", "b2"]  # the book's keys, as its save_params writes
     net.load_state_dict(state)
     for key in ("W1", "b1", "W2", "b2"):
         assert net.params[key] is params_before[key]
         np.testing.assert_array_equal(net.params[key], other.params[key])
+        assert not np.shares_memory(net.params[key], state[key])
     for name, p in net.named_parameters():
         assert p.data is arrays_before[name]
-        assert not np.shares_memory(p.data, state[name])
+    # a state under the module paths (what TwoLayerNet.save wrote before) loads as well
+    net.load_state_dict({name: p.data + 1 for name, p in other.named_parameters()})
+    np.testing.assert_array_equal(net.params["W2"], other.params["W2"] + 1)
 
 
 @pytest.mark.parametrize("change, error, words", [

@@ -232,3 +232,24 @@ def test_optimizer_accepts_model_parameters_generator():
     model = nn.Sequential(nn.Affine(2, 2), nn.ReLU(), nn.Affine(2, 1))
     opt = SGD((p for p in model.parameters()), lr=0.1)
     assert len(opt.params) == 4 and opt.params[0] is model[0].W
+
+
+def test_adam_counts_each_parameters_own_steps():
+    """As PyTorch's: a parameter that first gets a gradient at the second step takes a first step
+    of lr (m / sqrt(v) is g / |g| after one bias-corrected step), not a step scaled for t = 2."""
+    a, b = nn.Parameter(np.zeros(3)), nn.Parameter(np.zeros(3))
+    opt = Adam([a, b], lr=0.1, eps=1e-12)
+    a.grad = Tensor(np.ones(3))
+    opt.step()                                  # b has no gradient yet: untouched
+    np.testing.assert_array_equal(b.data, 0.0)
+    a.grad, b.grad = Tensor(np.ones(3)), Tensor(np.array([2.0, -3.0, 0.5]))
+    opt.step()
+    np.testing.assert_allclose(b.data, [-0.1, 0.1, -0.1], rtol=1e-9)
+    # a took its second step: the same rule with t = 2, as a lone parameter's would
+    ref = nn.Parameter(np.zeros(3))
+    lone = Adam([ref], lr=0.1, eps=1e-12)
+    for _ in range(2):
+        ref.grad = Tensor(np.ones(3))
+        lone.step()
+    np.testing.assert_array_equal(a.data, ref.data)
+    assert opt.t == [2, 1]

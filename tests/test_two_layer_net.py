@@ -173,9 +173,9 @@ def test_initial_weights_are_the_textbooks_for_the_same_seed():
 def test_updating_params_in_place_trains_the_model():
     net = nn.TwoLayerNet(6, 4, 3, rng=np.random.default_rng(0))
     x = np.random.default_rng(1).standard_normal((2, 6))
-    before = net.predict(x).data.copy()
+    before = net.predict(x).copy()
     net.params["b2"] -= 1.0
-    np.testing.assert_allclose(net.predict(x).data, before - 1.0, rtol=1e-12)
+    np.testing.assert_allclose(net.predict(x), before - 1.0, rtol=1e-12)
     assert net.layers["Affine2"].b.data is net.params["b2"]
 
 
@@ -183,12 +183,17 @@ def test_predict_loss_and_accuracy_agree_with_the_textbook():
     net, book = make_pair(seed=1)
     x, labels = fake_images(40)
     one_hot = np.eye(10)[labels]
-    np.testing.assert_allclose(net.predict(x).data, book.predict(x), rtol=1e-12, atol=1e-15)
+    y = net.predict(x)
+    assert type(y) is np.ndarray  # an array, as the book's; net(x) is the Tensor
+    np.testing.assert_allclose(y, book.predict(x), rtol=1e-12, atol=1e-15)
+    assert isinstance(net(x), Tensor)
+    np.testing.assert_array_equal(net(x).data, y)
     for t in (labels, one_hot):
         loss = net.loss(x, t)
-        assert isinstance(loss, Tensor)
+        assert type(loss) is np.float64  # a number, as the book's: print(loss) shows its digits
+        assert str(loss) == repr(float(loss))
         # the textbook adds 1e-7 inside its log; ours is exact: only the loss value differs
-        assert abs(loss.item() - book.loss(x, t)) < 1e-5
+        assert abs(loss - book.loss(x, t)) < 1e-5
         assert net.accuracy(x, t) == book.accuracy(x, t)
     assert net.accuracy(x, labels) == net.accuracy(x, one_hot)
 
@@ -196,7 +201,7 @@ def test_predict_loss_and_accuracy_agree_with_the_textbook():
 def test_accuracy_is_the_fraction_of_correct_predictions():
     net = nn.TwoLayerNet(3, 4, 2, rng=np.random.default_rng(0))
     x = np.random.default_rng(1).standard_normal((8, 3))
-    predicted = np.argmax(net.predict(x).data, axis=1)
+    predicted = np.argmax(net.predict(x), axis=1)
     t = predicted.copy()
     t[:3] = 1 - t[:3]
     assert net.accuracy(x, t) == pytest.approx(5 / 8)
@@ -257,7 +262,7 @@ def test_textbook_training_loop_gives_the_textbooks_parameters_after_200_steps()
         for key in KEYS:
             net.params[key] -= learning_rate * grad[key]
             book.params[key] -= learning_rate * book_grad[key]
-        losses.append(net.loss(x_batch, t_batch).item())
+        losses.append(net.loss(x_batch, t_batch))
         book_losses.append(book.loss(x_batch, t_batch))
         if i % 50 == 0:
             accs.append((net.accuracy(x_train, t_train), net.accuracy(x_test, t_test),
