@@ -817,12 +817,15 @@ def _tiled_max(x, p, pad, oh, ow):
     for i, j in offsets[1:]:
         np.maximum(out, win[:, :, i, :, j], out=out)
     first_max = np.empty(win.shape, dtype=bool)
-    taken = np.zeros(out.shape, dtype=bool)     # windows whose first maximum is found
+    taken = None                                # windows whose first maximum is found
     for i, j in offsets:
         found = first_max[:, :, i, :, j]
         np.equal(win[:, :, i, :, j], out, out=found)
-        found &= ~taken
-        taken |= found
+        if taken is None:
+            taken = found.copy()
+        else:
+            np.greater(found, taken, out=found)  # a maximum, and none before it (found and not taken)
+            taken |= found
     return out, first_max
 
 
