@@ -1,9 +1,11 @@
 """A SimpleConvNet training step (the book's chapter 7 network: conv 30x5x5 - relu - pool 2x2 -
-affine 100 - relu - affine 10, batch 100, 28x28 inputs) of the engine beside a raw-NumPy floor
-written from the book's im2col formulas, and PyTorch CPU when it is installed; float32 and
-float64, one BLAS thread and the default. Time per step (medians over rounds, contenders in
-alternation, ratio to the floor of the same round) and memory of one step (tracemalloc's peak of
-what the step allocates above what was held before it; NumPy reports its arrays to tracemalloc).
+affine 100 - relu - affine 10, batch 100, 28x28 inputs) of the engine beside a raw-NumPy floor,
+the fastest NumPy form of the same math (the convolution's windows by sliding_window_view and one
+matrix product, the pooling by maxima of strided views), and PyTorch CPU when it is installed;
+float32 and float64, one BLAS thread and the default. Time per step (medians over rounds,
+contenders in alternation, ratio to the floor of the same round) and memory of one step
+(tracemalloc's peak of what the step allocates above what was held before it; NumPy reports its
+arrays to tracemalloc).
 
     python -m benchmarks.conv --rounds 5 --budget 1.0
 """
