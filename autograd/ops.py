@@ -837,6 +837,12 @@ class MaxPool2d(Op):
         stride = pool_h if stride is None else stride
         oh, ow = _output_size("max_pool2d", np.shape(x), pool_h, pool_w, stride, pad)
         n, c = x.shape[:2]
+        if pool_h == pool_w == stride:          # the windows tile the input: no im2col copy
+            out, first_max = _tiled_max(x, stride, pad, oh, ow)
+            if not np.isnan(out).any():         # NaN: the general path's argmax picks the first one
+                ctx.save_for_backward(first_max)
+                ctx.geometry = (x.shape, pad)
+                return out.transpose(0, 3, 1, 2)
         col = im2col_array(x, pool_h, pool_w, stride, pad).reshape(-1, pool_h * pool_w)
         arg_max = col.argmax(axis=1)
         out = col[np.arange(len(col)), arg_max]
@@ -847,10 +853,43 @@ class MaxPool2d(Op):
     @staticmethod
     def backward(ctx, g):                       # Pooling.backward: dout into each window's argmax
         (first_max,) = ctx.saved_tensors
+        if len(ctx.geometry) == 2:              # tiled: first_max is (N, OH, p, OW, p, C)
+            shape, pad = ctx.geometry
+            n, oh, ph, ow, pw, c = first_max.shape
+            dx = g.transpose(0, 2, 3, 1).reshape(n, oh, 1, ow, 1, c) * first_max
+            dx = dx.reshape(n, oh * ph, ow * pw, c).transpose(0, 3, 1, 2)
+            return dx[:, :, pad:pad + shape[2], pad:pad + shape[3]] if pad else dx
         shape, ph, pw, stride, pad = ctx.geometry
         dmax = g.transpose(0, 2, 3, 1).reshape(-1, 1) * first_max
         dcol = dmax.reshape(first_max.shape[0] // shape[1], -1)
         return _col2im(dcol, shape=shape, fh=ph, fw=pw, stride=stride, pad=pad)
+
+
+def _tiled_max(x, p, pad, oh, ow):
+    """Max pooling of p x p windows moved by p. Channels last, the windows are a view
+    (N, OH, p, OW, p, C) of the (padded) input, so the maxima are p*p - 1 elementwise maxima of
+    its strided slices (N, OH, OW, C), channels innermost as a convolution's output lies in
+    memory. Returns those maxima (N, OH, OW, C) and a mask of the view's shape, True at each
+    window's first maximum in row-major order within the window (np.argmax's choice)."""
+    if pad:
+        x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    n, c = x.shape[:2]
+    win = x.transpose(0, 2, 3, 1).reshape(n, oh, p, ow, p, c)
+    offsets = [(i, j) for i in range(p) for j in range(p)]
+    out = win[:, :, 0, :, 0].copy()
+    for i, j in offsets[1:]:
+        np.maximum(out, win[:, :, i, :, j], out=out)
+    first_max = np.empty(win.shape, dtype=bool)
+    taken = None                                # windows whose first maximum is found
+    for i, j in offsets:
+        found = first_max[:, :, i, :, j]
+        np.equal(win[:, :, i, :, j], out, out=found)
+        if taken is None:
+            taken = found.copy()
+        else:
+            np.greater(found, taken, out=found)  # a maximum, and none before it (found and not taken)
+            taken |= found
+    return out, first_max
 
 
 # --- dropout and batch normalization (the book's chapter 6) ------------------------------------

@@ -1,9 +1,11 @@
 """A SimpleConvNet training step (the book's chapter 7 network: conv 30x5x5 - relu - pool 2x2 -
-affine 100 - relu - affine 10, batch 100, 28x28 inputs) of the engine beside a raw-NumPy floor
-written from the book's im2col formulas, and PyTorch CPU when it is installed; float32 and
-float64, one BLAS thread and the default. Time per step (medians over rounds, contenders in
-alternation, ratio to the floor of the same round) and memory of one step (tracemalloc's peak of
-what the step allocates above what was held before it; NumPy reports its arrays to tracemalloc).
+affine 100 - relu - affine 10, batch 100, 28x28 inputs) of the engine beside a raw-NumPy floor,
+the fastest NumPy form of the same math (the convolution's windows by sliding_window_view and one
+matrix product, the pooling by maxima of strided views), and PyTorch CPU when it is installed;
+float32 and float64, one BLAS thread and the default. Time per step (medians over rounds,
+contenders in alternation, ratio to the floor of the same round) and memory of one step
+(tracemalloc's peak of what the step allocates above what was held before it; NumPy reports its
+arrays to tracemalloc).
 
     python -m benchmarks.conv --rounds 5 --budget 1.0
 """
@@ -42,26 +44,35 @@ def make_batches(dtype):
 
 
 # --- the floor: the book's Convolution, Pooling, Affine, Relu, SoftmaxWithLoss in raw NumPy ------
-# The pooling takes each window's maximum at its argmax (a gather) and sends dout back through a
-# one-hot mask of the argmax: the book's formulas in their fastest NumPy form, the one the engine uses.
+# Its fastest NumPy form: channels last throughout (the convolution's matrix product gives
+# (N*OH*OW, FN), rows in (n, oh, ow) order, so no transposes); the 2x2 pooling windows, which tile
+# the input, are a view (N, OH, 2, OW, 2, C) whose four strided slices give the maxima, and a mask
+# of that view's shape marks each window's first maximum (the book's argmax), which takes dout.
 
-def im2col(x, fh, fw, stride=1):
+def im2col(x, fh, fw):
     """Windows by sliding_window_view, laid out (N*OH*OW, C*FH*FW) in one copy."""
     n, c = x.shape[:2]
-    win = np.lib.stride_tricks.sliding_window_view(x, (fh, fw), axis=(2, 3))[:, :, ::stride, ::stride]
+    win = np.lib.stride_tricks.sliding_window_view(x, (fh, fw), axis=(2, 3))
     oh, ow = win.shape[2:4]
     return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, -1), oh, ow
 
 
-def col2im(col, shape, fh, fw, oh, ow, stride=1):
-    """The book's col2im: a loop over the filter offsets."""
-    n, c, h, w = shape
-    col = col.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros(shape, col.dtype)
-    for y in range(fh):
-        for x in range(fw):
-            img[:, :, y:y + stride * oh:stride, x:x + stride * ow:stride] += col[:, :, y, x]
-    return img
+def max_pool_2x2(x):
+    """x (N, H, W, C) -> the maxima of its 2x2 windows (N, H/2, W/2, C) and the first-maximum mask
+    of the windows' view (N, H/2, 2, W/2, 2, C)."""
+    n, h, w, c = x.shape
+    win = x.reshape(n, h // 2, 2, w // 2, 2, c)
+    out = np.maximum(np.maximum(win[:, :, 0, :, 0], win[:, :, 0, :, 1]),
+                     np.maximum(win[:, :, 1, :, 0], win[:, :, 1, :, 1]))
+    first = np.empty(win.shape, bool)
+    np.equal(win[:, :, 0, :, 0], out, out=first[:, :, 0, :, 0])
+    taken = first[:, :, 0, :, 0].copy()
+    for i, j in ((0, 1), (1, 0), (1, 1)):
+        m = first[:, :, i, :, j]
+        np.equal(win[:, :, i, :, j], out, out=m)
+        np.greater(m, taken, out=m)             # a maximum and none before it
+        taken |= m
+    return out, first
 
 
 class ConvFloor:
@@ -77,14 +88,10 @@ class ConvFloor:
         # (only what backward needs stays referenced, as the engine's graph keeps only its saved values)
         conv = col @ p["W1"].reshape(fn, -1).T
         conv += p["b1"]
-        r1 = np.maximum(conv.reshape(n, oh, ow, fn).transpose(0, 3, 1, 2), 0)
+        r1 = np.maximum(conv, 0)                # (N*OH*OW, FN): (N, OH, OW, FN) in memory
         del conv
-        pcol, ph, pw = im2col(r1, 2, 2, stride=2)
-        pcol = pcol.reshape(-1, 4)
-        arg_max = np.argmax(pcol, axis=1)
-        pool = pcol[np.arange(len(pcol)), arg_max].reshape(n, ph, pw, fn).transpose(0, 3, 1, 2)
-        del pcol
-        pool_shape, flat = pool.shape, pool.reshape(n, -1)
+        pool, first = max_pool_2x2(r1.reshape(n, oh, ow, fn))
+        flat = pool.transpose(0, 3, 1, 2).reshape(n, -1)  # (c, h, w) order, as W2 expects
         del pool
         r2 = flat @ p["W2"]
         r2 += p["b2"]
@@ -100,13 +107,13 @@ class ConvFloor:
         dW3, db3 = r2.T @ dout, dout.sum(axis=0)
         dout = (dout @ p["W3"].T) * (r2 > 0)
         dW2, db2 = flat.T @ dout, dout.sum(axis=0)
-        dpool = (dout @ p["W2"].T).reshape(pool_shape).transpose(0, 2, 3, 1)
-        dmax = dpool.reshape(-1, 1) * (np.arange(4) == arg_max[:, None])  # dout at each window's argmax
-        del dpool
-        dr1 = col2im(dmax.reshape(n * ph * pw, -1), r1.shape, 2, 2, ph, pw, stride=2)
-        del dmax
-        dconv = (dr1 * (r1 > 0)).transpose(0, 2, 3, 1).reshape(-1, fn)
-        del dr1, r1
+        ph, pw = oh // 2, ow // 2
+        dpool = (dout @ p["W2"].T).reshape(n, fn, ph, pw).transpose(0, 2, 3, 1)
+        dconv = dpool.reshape(n, ph, 1, pw, 1, fn) * first  # dout at each window's first maximum
+        del dpool, first
+        dconv = dconv.reshape(-1, fn)
+        dconv *= r1 > 0
+        del r1
         db1 = dconv.sum(axis=0)
         dW1 = (col.T @ dconv).T.reshape(p["W1"].shape)  # x needs no gradient: no col2im for dx
         for key, g in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2), ("W3", dW3), ("b3", db3)):

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+import autograd.functions as F
 import nn
+from autograd import Tensor
 from benchmarks import conv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +25,18 @@ def test_the_floor_takes_the_engines_step():
     grads = net.gradient(*batch)
     for key in params:
         np.testing.assert_allclose(floor.p[key], params[key] - conv.LR * grads[key], rtol=1e-12, atol=1e-15)
+
+
+def test_the_floors_pooling_gives_ties_to_the_first_maximum_as_the_engine():
+    """Random batches have ties only among the zeros relu makes, whose gradient relu stops; so
+    ties are checked here, on small integers."""
+    x = np.random.default_rng(2).integers(0, 3, (2, 3, 6, 8)).astype(np.float64)
+    out, first = conv.max_pool_2x2(np.ascontiguousarray(x.transpose(0, 2, 3, 1)))
+    tx = Tensor(x, requires_grad=True)
+    pooled = F.max_pool2d(tx, 2)
+    pooled.sum().backward()
+    np.testing.assert_array_equal(out.transpose(0, 3, 1, 2), pooled.data)
+    np.testing.assert_array_equal(first.reshape(2, 6, 8, 3).transpose(0, 3, 1, 2), tx.grad.data)
 
 
 def test_run_conv_section_quick(tmp_path):

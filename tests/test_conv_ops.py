@@ -190,6 +190,52 @@ def test_max_pool2d_names_a_bad_window_before_the_stride_it_defaults():
         F.max_pool2d(x, 2, stride=(2, 0))
 
 
+@pytest.mark.parametrize("layout", ["channels first", "channels last"])
+@pytest.mark.parametrize("p, pad", [(2, 0), (3, 0), (2, 1), (3, 2)])
+def test_tiled_max_pool2d_gives_ties_to_the_first_maximum_in_either_memory_layout(layout, p, pad):
+    """Windows that tile the input (stride = window) take a path of their own; small integers
+    make many ties, the padding's zeros among them. A convolution's output is channels last in
+    memory, so both layouts are checked."""
+    rng = np.random.default_rng(p + 10 * pad)
+    x = rng.integers(-1, 2, (2, 3, 6 * p - 2 * pad, 6 * p - 2 * pad)).astype(np.float64)
+    if layout == "channels last":
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    tx = Tensor(x, requires_grad=True)
+    out = F.max_pool2d(tx, p, pad=pad)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    ref, dx = pool_reference(x, p, p, p, pad, g)
+    np.testing.assert_array_equal(out.data, ref)
+    np.testing.assert_array_equal(tx.grad.data, dx)
+
+
+@pytest.mark.parametrize("ph, stride", [(2, 2), (2, 1)])
+def test_max_pool2d_of_a_window_with_nan_is_nan_and_its_first_nan_takes_the_gradient(ph, stride):
+    """np.argmax's choice, as the book's Pooling makes it, tiled or not."""
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = np.nan
+    tx = Tensor(x, requires_grad=True)
+    out = F.max_pool2d(tx, ph, stride=stride)
+    g = np.arange(1.0, out.size + 1).reshape(out.shape)
+    out.backward(g)
+    ref, dx = pool_reference(x, ph, ph, stride, 0, g)
+    np.testing.assert_array_equal(out.data, ref)  # NaN where the reference has NaN
+    np.testing.assert_array_equal(tx.grad.data, dx)
+    assert np.isnan(out.data[0, 0, 0, 0]) and tx.grad.data[0, 0, 1, 1] == 0  # not the largest number
+
+
+def test_tiled_max_pool2d_second_derivative_through_create_graph():
+    """d/dx of sum(pool(x^2)) is 2x at each window's first maximum; its own gradient (summed) is 2
+    there: the vjp is recorded, so it differentiates again."""
+    x = np.abs(np.random.default_rng(5).standard_normal((2, 3, 4, 6))) + 0.1
+    tx = Tensor(x, requires_grad=True)
+    (dx,) = grad(F.max_pool2d(tx * tx, 2).sum(), [tx], create_graph=True)
+    _, first = pool_reference(x * x, 2, 2, 2, 0, np.ones((2, 3, 2, 3)))
+    np.testing.assert_allclose(dx.data, 2 * x * first, rtol=1e-12)
+    dx.sum().backward()
+    np.testing.assert_array_equal(tx.grad.data, 2 * first)
+
+
 def test_max_pool2d_float32_stays_float32():
     x = Tensor(np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32), requires_grad=True)
     out = F.max_pool2d(x, 2)
