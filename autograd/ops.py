@@ -35,6 +35,7 @@ class Op(Function):
 # --- elementwise, two inputs (broadcasting) ----------------------------------------------------
 
 class Add(Op):
+    formula = "dx = dout, dy = dout"
     @staticmethod
     def forward(ctx, x, y):
         return x + y
@@ -45,6 +46,7 @@ class Add(Op):
 
 
 class Sub(Op):
+    formula = "dx = dout, dy = -dout"
     @staticmethod
     def forward(ctx, x, y):
         return x - y
@@ -55,6 +57,7 @@ class Sub(Op):
 
 
 class Mul(Op):
+    formula = "dx = dout * y, dy = dout * x"
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -68,6 +71,7 @@ class Mul(Op):
 
 
 class Div(Op):
+    formula = "dx = dout / y, dy = dout * (-x / y**2)"
     domain = ((-3.0, 3.0), (0.5, 3.0))
 
     @staticmethod
@@ -83,6 +87,7 @@ class Div(Op):
 
 
 class Pow(Op):
+    formula = "dx = dout * b * x**(b - 1), db = dout * out * log(x)"
     domain = ((0.5, 2.0), (-2.0, 2.0))
 
     @staticmethod
@@ -108,6 +113,7 @@ class Pow(Op):
 
 
 class Maximum(Op):
+    formula = "dx = dout * (x > y), dy = dout * (y > x), a tie shares dout"
     distinct = True
 
     @staticmethod
@@ -124,6 +130,7 @@ class Maximum(Op):
 
 
 class Where(Op):
+    formula = "dx = dout * cond, dy = dout * ~cond"
     differentiable = (False, True, True)
 
     @staticmethod
@@ -142,6 +149,7 @@ class Where(Op):
 # --- elementwise, one input --------------------------------------------------------------------
 
 class Neg(Op):
+    formula = "dx = -dout"
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -152,6 +160,7 @@ class Neg(Op):
 
 
 class Exp(Op):
+    formula = "dx = dout * out"
     @staticmethod
     def forward(ctx, x):
         y = np.exp(x)
@@ -165,6 +174,7 @@ class Exp(Op):
 
 
 class Log(Op):
+    formula = "dx = dout / x"
     domain = (0.1, 3.0)
 
     @staticmethod
@@ -179,6 +189,7 @@ class Log(Op):
 
 
 class Sqrt(Op):
+    formula = "dx = dout / (2 * out)"
     domain = (0.1, 3.0)
 
     @staticmethod
@@ -194,6 +205,7 @@ class Sqrt(Op):
 
 
 class Tanh(Op):
+    formula = "dx = dout * (1 - out**2)"
     @staticmethod
     def forward(ctx, x):
         y = np.tanh(x)
@@ -207,6 +219,7 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
+    formula = "dx = dout * (1 - out) * out"
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):        # exp(-x) = inf for x < -709 gives y = 0, as it should
@@ -221,6 +234,7 @@ class Sigmoid(Op):
 
 
 class ReLU(Op):
+    formula = "dx = dout * (x > 0)"
     kinks = (0.0,)
 
     @staticmethod
@@ -238,6 +252,7 @@ class ReLU(Op):
 # --- matrix product ----------------------------------------------------------------------------
 
 class MatMul(Op):
+    formula = "dx = dout @ W.T, dW = x.T @ dout"
     @staticmethod
     def forward(ctx, x, W):
         if np.ndim(x) == 0 or np.ndim(W) == 0:
@@ -297,6 +312,7 @@ def _mT(a):
 
 class Affine(Op):
     """x W + b in one op, as the textbook's Affine layer: x (N, in), W (in, out), b (out,)."""
+    formula = "dx = dout @ W.T, dW = x.T @ dout, db = sum(dout, axis=0)"
 
     @staticmethod
     def forward(ctx, x, W, b):
@@ -342,6 +358,7 @@ def _kept_shape(shape, axis):
 
 
 class Sum(Op):
+    formula = "dx = dout copied to every summed element"
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         y = np.sum(x, axis=axis, keepdims=keepdims)
@@ -354,6 +371,7 @@ class Sum(Op):
 
 
 class Mean(Op):
+    formula = "dx = dout / n copied to every averaged element"
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         y = np.mean(x, axis=axis, keepdims=keepdims)
@@ -367,6 +385,7 @@ class Mean(Op):
 
 
 class Max(Op):
+    formula = "dx = dout at the maximum, tied maxima share it"
     distinct = True
 
     @staticmethod
@@ -387,6 +406,7 @@ class Max(Op):
 # --- shapes and indexing -----------------------------------------------------------------------
 
 class Reshape(Op):
+    formula = "dx = dout.reshape(x.shape)"
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = np.shape(x)
@@ -398,6 +418,7 @@ class Reshape(Op):
 
 
 class Transpose(Op):
+    formula = "dx = dout transposed back"
     @staticmethod
     def forward(ctx, x, axes=None):
         y = np.transpose(x, axes)
@@ -410,6 +431,7 @@ class Transpose(Op):
 
 
 class BroadcastTo(Op):
+    formula = "dx = dout summed over the broadcast axes"
     @staticmethod
     def forward(ctx, x, shape):
         return np.broadcast_to(x, shape)
@@ -420,6 +442,7 @@ class BroadcastTo(Op):
 
 
 class GetItem(Op):
+    formula = "dx = zeros of x's shape with dout added at index"
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = np.shape(x), _own_index(index)
@@ -432,6 +455,7 @@ class GetItem(Op):
 
 class ScatterAdd(Op):
     """The vjp of x[index]: a zero array of `shape` with g added at `index`."""
+    formula = "dg = dout[index]"
 
     @staticmethod
     def forward(ctx, g, index, shape):
@@ -455,6 +479,7 @@ def _axis_slices(axis, item):
 
 
 class Concatenate(Op):
+    formula = "dxs = dout cut into each input's slice"
     @staticmethod
     def forward(ctx, *xs, axis=0):
         y = np.concatenate(xs, axis=axis)
@@ -469,6 +494,7 @@ class Concatenate(Op):
 
 
 class Stack(Op):
+    formula = "dxs = dout taken apart along axis"
     @staticmethod
     def forward(ctx, *xs, axis=0):
         y = np.stack(xs, axis=axis)
@@ -488,6 +514,7 @@ def softmax_array(x, axis=-1):
 
 
 class Softmax(Op):
+    formula = "dx = out * (dout - sum(dout * out, axis))"
     @staticmethod
     def forward(ctx, x, axis=-1):
         y = softmax_array(x, axis)
@@ -502,6 +529,7 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
+    formula = "dx = dout - exp(out) * sum(dout, axis)"
     @staticmethod
     def forward(ctx, x, axis=-1):
         z = x - np.max(x, axis=axis, keepdims=True)
@@ -520,6 +548,7 @@ class CrossEntropy(Op):
     """Softmax and cross-entropy error in one op, as the textbook's SoftmaxWithLoss.
 
     Mean over the batch; `t` holds class indices, or one-hot rows / probabilities."""
+    formula = "dx = dout * (softmax(x) - t) / N"
     differentiable = (True, False)
 
     @staticmethod
@@ -611,6 +640,7 @@ def _scatter_array(g, index, shape):
 class Positive(Function):
     """The mask y > 0 in y's dtype, with derivative 0: under create_graph ReLU's gradient
     depends on y through it, so it differentiates again (to zeros) as PyTorch's does."""
+    formula = "dy = 0 * dout"
 
     @staticmethod
     def forward(ctx, y):
@@ -683,6 +713,7 @@ def col2im_array(col, shape, fh, fw, stride=1, pad=0):
 
 
 class Im2col(Op):
+    formula = "dx = col2im(dout)"
     @staticmethod
     def forward(ctx, x, fh, fw, stride=1, pad=0):
         _output_size("im2col", np.shape(x), fh, fw, stride, pad)
@@ -697,6 +728,7 @@ class Im2col(Op):
 
 class Col2im(Op):
     """The vjp of im2col: its rows summed back into an image of `shape`."""
+    formula = "dcol = im2col(dout)"
 
     @staticmethod
     def forward(ctx, col, shape, fh, fw, stride=1, pad=0):
@@ -721,6 +753,7 @@ _col2im = _either(Col2im, col2im_array)
 class Conv2d(Op):
     """The book's Convolution: x (N, C, H, W), W (FN, C, FH, FW), b (FN,) or None -> (N, FN, OH, OW),
     as col @ W.reshape(FN, -1).T + b over the im2col rows of x."""
+    formula = "dx = col2im(dout @ W), dW = dout.T @ im2col(x), db = sum(dout)"
 
     @staticmethod
     def forward(ctx, x, W, b=None, stride=1, pad=0):
@@ -766,6 +799,7 @@ class Conv2d(Op):
 class MaxPool2d(Op):
     """The book's Pooling (max): the maximum of each window; the first maximum of a window takes
     its gradient (the book's argmax). Padding adds zeros, as the book's im2col does."""
+    formula = "dx = dout at each window's first maximum"
     distinct = True
 
     @staticmethod
@@ -795,6 +829,7 @@ class MaxPool2d(Op):
 class Dropout(Op):
     """The book's Dropout: training keeps each element where a fresh np.random.rand(*x.shape) >
     ratio (or where the given boolean `mask` is True); evaluation scales by 1 - ratio."""
+    formula = "dx = dout * mask"
 
     @staticmethod
     def forward(ctx, x, ratio=0.5, training=True, mask=None):
@@ -835,6 +870,7 @@ class BatchNorm(Op):
     as (N, C*H*W)), then scaled by gamma and shifted by beta. Training uses the batch's mean and
     variance and updates running_mean / running_var in place (momentum * old + (1 - momentum) *
     batch); evaluation uses the running statistics."""
+    formula = "dx = BatchNormalization.backward(dout), dgamma = sum(xn * dout, axis=0), dbeta = sum(dout, axis=0)"
     distinct = True  # a batch of equal values has zero variance: the gradient is huge near it
 
     @staticmethod

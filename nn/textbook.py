@@ -24,7 +24,7 @@ book's formula keeps integers; `forward` may pass the op its keyword arguments:
 import numpy as np
 
 from autograd import Tensor, enable_grad, no_grad, ops
-from autograd.engine import sum_to_shape
+from autograd.engine import node_backward, sum_to_shape
 
 _NUMBERS = (int, float, bool)
 
@@ -71,7 +71,7 @@ class Layer:
                 raise ValueError(f"{name}.backward: dout of shape {g.shape} does not match the output "
                                  f"of forward, shape {self._out_shape}") from None
         with no_grad():
-            grads = type(node).backward(node, g)
+            grads = node_backward(node, g)
         if type(grads) is not tuple:
             grads = (grads,)
         dout_kind = _kind(dout)
