@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .scene import format_array, number
+from .scene import format_array, grad_lines, number
 
 _ids = itertools.count(1)
 
@@ -21,7 +21,7 @@ _ids = itertools.count(1)
 class Player:
     def __init__(self, scene, svg):
         self.frames = frames(scene)
-        self._boxes = [{"id": b.id, "v": b.text("value"), "g": (b.text("grad") or [None])[0]}
+        self._boxes = [{"id": b.id, "v": b.text("value"), "g": b.text("grad")}
                        for b in scene.boxes if b.kind != "op"]
         self._svg = svg[svg.index("<svg"):]  # without the XML prologue: it goes inside HTML
 
@@ -74,8 +74,8 @@ def frames(scene):
             if d is not None:
                 acc[i] = acc[i] + d if i in acc else np.asarray(d)
         out.append({"c": "\n".join(lines), "s": values, "h": [s.op] + [i for i, d in zip(s.inputs, s.dins or ()) if d is not None],
-                    "g": {i: "grad " + format_array(a).replace("\n", " ") for i, a in acc.items()}})
-    final = {b.id: b.text("grad")[0] for b in scene.boxes if b.text("grad")}
+                    "g": {i: grad_lines(a) for i, a in acc.items()}})
+    final = {b.id: b.text("grad") for b in scene.boxes if b.text("grad")}
     out.append({"c": "Everything: every value and every gradient", "s": values, "g": final, "h": []})
     return out
 
@@ -144,11 +144,11 @@ _TEMPLATE = """<div class="ag-player" id="{uid}" tabindex="0" style="outline:non
     var t = g.querySelector("title"); if (t) nodes[t.textContent] = g;
   }});
   data.boxes.forEach(function (b) {{
-    var g = nodes[b.id], p = {{v: [], g: null, node: g}};
+    var g = nodes[b.id], p = {{v: [], g: [], node: g}};
     if (!g) return;
-    g.querySelectorAll("text").forEach(function (el) {{
-      var s = el.textContent;
-      if (b.g !== null && s === b.g) p.g = el; else if (b.v.indexOf(s) >= 0) p.v.push(el);
+    g.querySelectorAll("text").forEach(function (el) {{  // gradients are the red lines
+      if (el.getAttribute("fill") === "red") p.g.push(el);
+      else if (b.v.indexOf(el.textContent) >= 0) p.v.push(el);
     }});
     parts[b.id] = p;
   }});
@@ -160,10 +160,10 @@ _TEMPLATE = """<div class="ag-player" id="{uid}" tabindex="0" style="outline:non
     Object.keys(parts).forEach(function (id) {{
       var p = parts[id];
       p.v.forEach(function (el) {{ el.style.visibility = on[id] ? "visible" : "hidden"; }});
-      if (p.g) {{
-        if (id in f.g) {{ p.g.textContent = f.g[id]; p.g.style.visibility = "visible"; }}
-        else p.g.style.visibility = "hidden";
-      }}
+      var lines = f.g[id] || [];
+      p.g.forEach(function (el, j) {{
+        el.textContent = lines[j] || ""; el.style.visibility = j < lines.length ? "visible" : "hidden";
+      }});
     }});
     root.querySelector(".ag-caption").textContent = f.c;
     root.querySelector(".ag-count").textContent = "frame " + (k + 1) + " / " + data.frames.length;

@@ -12,7 +12,7 @@ from ..tensor import Tensor
 
 SYMBOLS = {"Add": "+", "Sub": "\u2212", "Mul": "\u00d7", "Div": "\u00f7", "Neg": "\u2212",
            "MatMul": "@", "Pow": "**"}
-SMALL = 64  # arrays up to this size show their elements (abbreviated); larger ones a summary
+SMALL = 12  # arrays up to this size show their elements (abbreviated); larger ones a summary
 
 
 class Box:
@@ -82,8 +82,12 @@ def tensor_lines(name, array, values=True, grad=None):
     if values:
         lines.extend((row, "value") for row in format_array(array).split("\n"))
     if grad is not None:
-        lines.append(("grad " + format_array(grad).replace("\n", " "), "grad"))
+        lines.extend((row, "grad") for row in grad_lines(grad))
     return lines
+
+
+def grad_lines(g):
+    return ("grad " + format_array(g)).split("\n")
 
 
 def op_lines(kind, kwargs):
@@ -102,8 +106,8 @@ def format_array(a):
     if a.size == 0:
         return "[]"
     if a.size > SMALL:
-        return f"mean {a.mean():.3g}, min {a.min():.3g}, max {a.max():.3g}"
-    rows = [", ".join(_abbreviate([f"{v:.4g}" for v in row]))
+        return f"mean {a.mean():.2g}\nmin {a.min():.2g}, max {a.max():.2g}"
+    rows = [", ".join(_abbreviate([f"{v:.3g}" for v in row], 2))
             for row in a.reshape(-1, a.shape[-1]).tolist()]
     return "\n".join(f"[{row}]" for row in _abbreviate(rows))
 
@@ -210,10 +214,10 @@ def from_tensors(tensors, values=True, grads=True):
                 scene.edge(scene.add("const", constant_lines(a, role(node, i, a))), op)
     if any(b.text("grad") for b in scene.boxes):
         named = len(tensors) == 1 and tensors[0].name is not None
-        scene.notes.append(("grad", f"grad: d{tensors[0].name if named else '(output)'}/d(tensor), left by backward()"))
+        scene.notes.append((f"grad: d{tensors[0].name if named else '(output)'}/d(tensor), left by backward()", "grad"))
     if freed:
-        scene.notes.append(("note", "Dashed boxes: values freed by backward(). "
-                                    "Draw inside `with viz.record():` to keep them."))
+        scene.notes.append(("Dashed boxes: values freed by backward(). Draw inside "
+                            "`with viz.record():` to keep them.", "note"))
     return scene
 
 
@@ -232,7 +236,7 @@ def dot_label(lines):
 
 
 def to_dot(scene, rankdir):
-    out = ["digraph autograd {", f"  rankdir={rankdir};", '  fontname="Helvetica";',
+    out = ["digraph autograd {", f"  rankdir={rankdir};", '  fontname="Helvetica";', "  nodesep=0.15;",
            '  node [fontname="Helvetica", fontsize=11];', '  edge [color="gray30", arrowsize=0.7];']
     for b in scene.boxes:
         if b.kind == "op":
@@ -241,7 +245,9 @@ def to_dot(scene, rankdir):
         else:
             pen = ", penwidth=2" if b.output else ""
             out.append(f"  {b.id} [{_SHAPE[b.kind]}{pen}, label=<{dot_label(b.lines)}>];")
-    out.extend(f"  {s} -> {d};" for s, d in scene.edges)
+    fed = {d for _, d in scene.edges}
+    # the path from op to op is heavy: dot keeps it straight and puts the inputs beside it
+    out.extend(f"  {s} -> {d}{' [weight=8]' if s in fed else ''};" for s, d in scene.edges)
     if scene.notes:
         out.append(f'  label=<{dot_label(scene.notes)}>; labelloc=b; fontsize=10;')
     return "\n".join(out + ["}", ""])
