@@ -74,7 +74,7 @@ def svg(scene, rankdir):
     W, H = (width + 2 * PAD, offset - GAP_RANK + PAD) if tb else (offset - GAP_RANK + PAD, width + 2 * PAD)
     notes = [t for t, _ in scene.notes]
     H += 18 * len(notes)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W:.0f}pt" height="{H:.0f}pt" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W:.0f}" height="{H:.0f}" '
              f'viewBox="0 0 {W:.0f} {H:.0f}" font-family="{FONT}">',
              '<g id="graph0" class="graph"><title>autograd</title>',
              f'<rect x="0" y="0" width="{W:.0f}" height="{H:.0f}" fill="white"/>']

@@ -237,7 +237,7 @@ def dot_label(lines):
 
 def to_dot(scene, rankdir):
     out = ["digraph autograd {", f"  rankdir={rankdir};", '  fontname="Helvetica";', "  nodesep=0.15;",
-           '  node [fontname="Helvetica", fontsize=11];', '  edge [color="gray30", arrowsize=0.7];']
+           '  node [fontname="Helvetica", fontsize=10];', '  edge [color="gray30", arrowsize=0.7];']
     for b in scene.boxes:
         if b.kind == "op":
             shape = "circle" if b.lines[0][1] == "symbol" else "ellipse"
