@@ -381,17 +381,17 @@ def test_the_readme_picture_is_the_demos_output(tmp_path):
     assert "grad 1.0" in svg_texts(committed) and svg_texts(drawn) == svg_texts(committed)
 
 
-@needs_dot
 def test_the_readme_notebook_example_runs_as_written(tmp_path, monkeypatch):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = readme.split("```python\n")[1:]
     five_minutes = next(b for b in blocks if b.startswith("import numpy as np\nfrom autograd import Tensor"))
-    drawing = next(b for b in blocks if b.startswith("from autograd import viz\nprice.backward()"))
+    recording = next(b for b in blocks if b.startswith("from autograd import viz\nwith viz.record() as g:"))
     env = {}
-    exec(five_minutes.split("\nprice.backward()")[0], env)  # the apple & orange graph, up to backward
+    exec(five_minutes.split("```")[0], env)  # the apple & orange graph, backward already run once
     monkeypatch.chdir(tmp_path)
-    exec(drawing.split("```")[0], env)
-    assert (tmp_path / "shop.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    dot = viz.to_dot(env["price"])
-    assert "grad 110.00000000000001" in dot and "grad 650.0" in dot  # n_apple's, tax's
-    assert "650.0<br/><font color=\"red\">grad 1.1</font>" in dot  # all_price: retain_grad() kept it
+    exec(recording.split("```")[0], env)
+    assert "grad=" not in (tmp_path / "backprop.html").read_text(encoding="utf-8")
+    dot = env["g"].source
+    for name, grad in (("n_apple", "110.00000000000001"), ("tax", "650.0"), ("all_price", "1.1")):
+        assert f"<b>{name}</b>" in dot and f"grad {grad}</font>" in dot  # this block's, not the sum of two
+    assert "grad 4.4" not in dot and "freed" not in dot

@@ -75,19 +75,21 @@ def snapshot(rec, scope):
         dout = grads.get(id(t))
         dins = _vjp(node, dout) if dout is not None else None
         steps.append((node, t, dout, dins))
-    # leaves: the engine's gradient where backward reached them in the block; else what the
-    # book's layers' backward gave them
-    for leaf, before in rec.leaf_grads.values():
-        if leaf.grad is not None and leaf.grad is not before:
-            grads[id(leaf)] = leaf.grad._data
-    layer_sums = {}
+    # leaves: the .grad backward left where it had none before the block; else (a gradient
+    # from before, or the book's layers, which fill no .grad) what the block's ops gave them
+    sums = {}
     for node, t, dout, dins in steps:
-        if dins is None or node not in rec.arrived:
-            continue
-        for a, d in zip(node._args, dins):
-            if isinstance(a, Tensor) and a._node is None and d is not None and id(a) not in grads:
-                layer_sums[id(a)] = layer_sums.get(id(a), 0) + d
-    grads.update(layer_sums)
+        for a, d in zip(node._args, dins or ()):
+            if isinstance(a, Tensor) and a._node is None and d is not None:
+                sums[id(a)] = sums[id(a)] + d if id(a) in sums else d
+    layer_sums = {}
+    for leaf, before in rec.leaf_grads.values():
+        if before is None and leaf.grad is not None:
+            grads[id(leaf)] = leaf.grad._data
+        elif id(leaf) in sums:
+            grads[id(leaf)] = sums[id(leaf)]
+            if leaf.grad is None:
+                layer_sums[id(leaf)] = sums[id(leaf)]
 
     # a number a book layer returned and the next one took: one box (by value, where unique)
     scalars = {}
