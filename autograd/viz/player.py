@@ -85,7 +85,9 @@ def _box(scene, box_id):
 
 
 def _line(box):
-    return " ".join(box.text("value"))
+    """A box's value in a caption: a number itself, an array by its dtype and shape."""
+    values = box.text("value")
+    return values[0] if len(values) == 1 and box.text("meta")[-1].endswith("()") else box.text("meta")[-1]
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -99,7 +101,7 @@ def _formula_lines(s, names):
             f"d{p} = {_result(d)}" for p, d in zip(s.params, s.dins or ()) if d is not None]
     where = {"dout": s.dout, "out": s.out, **dict(zip(s.params, s.values))}
     lines = []
-    for part in s.formula.split(", "):
+    for part in _parts(s.formula):
         target, _, expr = part.partition(" = ")
         param = target[1:] if target.startswith("d") else None
         if not expr or param not in s.params:
@@ -117,6 +119,17 @@ def _formula_lines(s, names):
     return lines
 
 
+def _parts(formula):
+    """The formula's parts: split at the commas outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(formula):
+        depth += (c in "([") - (c in ")]")
+        if c == "," and depth == 0:
+            parts.append(formula[start:i].strip())
+            start = i + 1
+    return parts + [formula[start:].strip()]
+
+
 def _attr(expr, m):
     """Is this word an attribute (the T of W.T), not a name?"""
     return m.start() > 0 and expr[m.start() - 1] == "."
@@ -124,7 +137,7 @@ def _attr(expr, m):
 
 def _result(d):
     d = np.asarray(d)
-    return number(d) if d.size <= 6 else format_array(d).replace("\n", " ")
+    return number(d) if d.size <= 6 else format_array(d).replace("\n", ", ")
 
 
 _TEMPLATE = """<div class="ag-player" id="{uid}" tabindex="0" style="outline:none;font-family:Helvetica,Arial,sans-serif">

@@ -103,6 +103,8 @@ def snapshot(rec, scope):
         if a._node is not None or id(a) in grads and id(a) not in layer_sums:
             return None
         t = by_data.get(id(a._data))
+        if t is None and a._data.base is not None:  # the book's Affine takes x.reshape(N, -1)
+            t = by_data.get(id(a._data.base))
         if t is None and a._data.size == 1 and a.name is None:
             same = [s for s in scalars.get((a._data.item(), a.dtype), ()) if order[id(s)] < i_consumer]
             t = same[0] if len(same) == 1 else None
@@ -182,19 +184,28 @@ class Names:
     for a number a book layer returned, the first variable holding that number."""
 
     def __init__(self, scope):
-        self.by_id, self.numbers = {}, []
+        self.by_id, self.numbers, inner = {}, [], []
         for name, v in list(scope.items()):
             if name.startswith("_"):
                 continue
             if isinstance(v, (Tensor, np.ndarray)):
                 self.by_id.setdefault(id(v), name)
-            if isinstance(v, _NUMBERS) and not isinstance(v, bool):
+            elif isinstance(v, _NUMBERS) and not isinstance(v, bool):
                 self.numbers.append((name, v))
+            elif isinstance(v, dict):
+                inner.append(v)
+            elif not isinstance(v, type) and isinstance(getattr(v, "__dict__", None), dict):
+                inner.extend(d for d in vars(v).values() if isinstance(d, dict))  # a network's params
+        for d in inner:  # one level down: params["W1"] is named W1
+            for key, v in list(d.items()):
+                if isinstance(key, str) and isinstance(v, (Tensor, np.ndarray)):
+                    self.by_id.setdefault(id(v), key)
 
     def of(self, obj, by_value=False):
         name = self.by_id.get(id(obj))
-        if name is None and isinstance(obj, Tensor):
-            name = self.by_id.get(id(obj._data))
+        data = obj._data if isinstance(obj, Tensor) else obj
+        if name is None and isinstance(data, np.ndarray):
+            name = self.by_id.get(id(data)) or (data.base is not None and self.by_id.get(id(data.base))) or None
         if name is None and by_value and isinstance(obj, Tensor) and obj._data.size == 1:
             value = obj._data.item()
             name = next((n for n, v in self.numbers if v == value), None)
