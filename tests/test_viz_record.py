@@ -8,7 +8,7 @@ import pytest
 
 import nn
 from autograd import Function, Tensor, viz
-from nn.textbook import AddLayer, MulLayer
+from nn.textbook import Affine, AddLayer, MulLayer, Relu, SoftmaxWithLoss
 
 BOXES = {"apple": ("100.0", "2.2"), "apple_num": ("2.0", "110.00000000000001"),
          "orange": ("150.0", "3.3000000000000003"), "orange_num": ("3.0", "165.0"), "tax": ("1.1", "650.0"),
@@ -160,3 +160,51 @@ def test_the_graph_is_there_only_after_the_block():
         assert "recording" in repr(g)
         with pytest.raises(RuntimeError, match="after the `with` block"):
             g.source
+
+
+def test_a_block_that_fails_says_so():
+    with pytest.raises(ZeroDivisionError):
+        with viz.record() as g:
+            Tensor(1.0, requires_grad=True) * 2
+            1 / 0
+    with pytest.raises(RuntimeError, match="ended with ZeroDivisionError"):
+        g.source
+
+
+class BookNet:
+    """A two-layer network in the book's form on nn.textbook's layers."""
+
+    def __init__(self, rng):
+        self.params = {"W1": 0.1 * rng.standard_normal((4, 3)), "b1": np.zeros(3),
+                       "W2": 0.1 * rng.standard_normal((3, 2)), "b2": np.zeros(2)}
+        self.layers = [Affine(self.params["W1"], self.params["b1"]), Relu(),
+                       Affine(self.params["W2"], self.params["b2"])]
+        self.last = SoftmaxWithLoss()
+
+    def gradient(self, x, t):
+        for layer in self.layers:
+            x = layer.forward(x)
+        self.last.forward(x, t)
+        dout = self.last.backward(1)
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return self.layers[0].dW
+
+
+def test_the_books_layers_on_arrays_make_one_connected_graph_named_after_params():
+    rng = np.random.default_rng(1)
+    network = BookNet(rng)
+    x_batch, t_batch = rng.standard_normal((5, 4)), np.array([0, 1, 1, 0, 1])
+    with viz.record() as g:
+        dW1 = network.gradient(x_batch, t_batch)
+    boxes = g.scene.boxes
+    ops = [b for b in boxes if b.kind == "op"]
+    assert [b.lines[0][0] for b in ops] == ["Affine", "ReLU", "Affine", "CrossEntropy"]
+    assert len(g.scene.edges) == 3 + 1 + 1 + 1 + 3 + 1 + 2 + 1  # each layer's inputs and output, chained
+    names = [b.text("name") for b in boxes]
+    for name in ("x_batch", "W1", "b1", "W2", "b2", "t_batch"):
+        assert [name] in names
+    w1 = next(b for b in boxes if b.text("name") == ["W1"])
+    assert w1.text("grad")  # the gradient the book's backward gave W1
+    steps = g.scene.steps
+    assert np.array_equal(steps[0].dins[1], dW1)

@@ -87,11 +87,15 @@ class Graph:
     """A drawn graph. Jupyter shows it inline as SVG; `save(path)` writes .svg, .png or .pdf, or
     .dot / .gv for the DOT text (`source`, also what `str()` gives); `play()` walks through it."""
 
+    _failed = None  # the error that ended a record() block: nothing was drawn
+
     def __init__(self, scene, rankdir="auto"):
         self._scene, self._rankdir = scene, rankdir
 
     @property
     def scene(self):
+        if self._failed:
+            raise RuntimeError(f"the viz.record() block ended with {self._failed}, so nothing was drawn")
         if self._scene is None:
             raise RuntimeError("the graph of a viz.record() block is drawn when the block ends; "
                                "show it after the `with` block")

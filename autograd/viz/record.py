@@ -55,6 +55,8 @@ class record:
         if exc[0] is None:
             frame = sys._getframe(1)
             self.graph._scene = snapshot(self._recorder, frame.f_locals)
+        else:
+            self.graph._failed = exc[0].__name__
         return False
 
 
