@@ -115,12 +115,16 @@ class Graph:
         return self.source
 
     def __repr__(self):
+        if self._failed:
+            return f"<autograd.viz.Graph: the record() block ended with {self._failed}, nothing drawn>"
         if self._scene is None:
             return "<autograd.viz.Graph, recording>"
         return (f"<autograd.viz.Graph, {len(self.scene.edges)} edges: .save(path) for "
                 ".svg/.png/.pdf/.dot, .play() to step through it>")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        if self._scene is None:  # shown inside its record() block, or after one that failed
+            return {"text/plain": repr(self)}
         return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
 
     def svg(self):

@@ -66,7 +66,6 @@ def snapshot(rec, scope):
     scene = Scene()
     outputs = {id(t): (node, t) for node, t in rec.nodes}
     by_data = {id(t._data): t for _, t in rec.nodes}  # a book layer's array output, taken by the next layer
-    used = {id(a) for node, _ in rec.nodes for a in node._args if isinstance(a, Tensor)}
     grads = {}   # id(tensor) -> its gradient
     for node, t in rec.nodes:
         g = t.grad._data if t.grad is not None else rec.arrived.get(node)
@@ -117,7 +116,7 @@ def snapshot(rec, scope):
 
     def box(t, kind):
         if id(t) not in ids:
-            name = t.name or names.of(t, by_value=id(t) in layer_made)
+            name = t.name or names.of(t, by_value=id(t) in layer_made) or ("input" if kind == "leaf" else None)
             ids[id(t)] = scene.add(kind, tensor_lines(name, t._data, True, grads.get(id(t))))
         return ids[id(t)]
 
