@@ -208,3 +208,11 @@ def test_the_books_layers_on_arrays_make_one_connected_graph_named_after_params(
     assert w1.text("grad")  # the gradient the book's backward gave W1
     steps = g.scene.steps
     assert np.array_equal(steps[0].dins[1], dW1)
+
+
+def test_retain_grads_after_backward_is_an_error_not_a_silent_no_op():
+    a = Tensor(2.0, requires_grad=True)
+    price = (a * 3.0) * 1.1
+    price.backward()
+    with pytest.raises(RuntimeError, match="before backward.*viz.record"):
+        viz.retain_grads(price)

@@ -67,10 +67,15 @@ def render(tensors, path, **options):
 def retain_grads(*tensors):
     """Make every non-leaf tensor of the graph keep its `.grad` after backward. Call it before
     backward (`viz.record()` does this, and more, for everything recorded inside it)."""
+    nodes = _scene.toposort([t.grad_fn for t in tensors if t.grad_fn is not None])
+    if any(node._args is None for node in nodes):
+        raise RuntimeError("viz.retain_grads: backward has already run through this graph and let "
+                           "go of its tensors, so there is nothing left to keep; call it before "
+                           "backward, or run the code inside `with viz.record():`, which keeps everything")
     for t in tensors:
         t.retain_grad()
-    for node in _scene.toposort([t.grad_fn for t in tensors if t.grad_fn is not None]):
-        for a in node._args or ():
+    for node in nodes:
+        for a in node._args:
             if isinstance(a, Tensor):
                 a.retain_grad()
 
