@@ -75,3 +75,22 @@ def test_stepping_through_the_saved_player(browser, tmp_path):
     body.send_keys(keys.ARROW_LEFT)
     body.send_keys(keys.HOME)
     assert shown(browser)[1] == "frame 1 / 10"
+
+
+def test_two_players_inline_on_one_page_step_on_their_own(browser, tmp_path):
+    """As in a notebook: each player's keys work once it is clicked, and move that one only."""
+    from tests.test_viz_record import tensor_shop
+    page = tmp_path / "notebook.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                    + layer_shop().play()._repr_html_() + tensor_shop()[0].play()._repr_html_()
+                    + "</body></html>", encoding="utf-8")
+    browser.get(page.as_uri())
+    by, keys = webdriver.common.by.By, webdriver.common.keys.Keys
+    first, second = browser.find_elements(by.CSS_SELECTOR, ".ag-player")
+    count = lambda player: player.find_element(by.CSS_SELECTOR, ".ag-count").text  # noqa: E731
+    second.find_element(by.CSS_SELECTOR, ".ag-next").click()
+    browser.switch_to.active_element.send_keys(keys.ARROW_RIGHT)
+    assert (count(first), count(second)) == ("frame 1 / 10", "frame 3 / 10")
+    first.click()
+    browser.switch_to.active_element.send_keys(keys.END)
+    assert (count(first), count(second)) == ("frame 10 / 10", "frame 3 / 10")
