@@ -216,3 +216,12 @@ def test_retain_grads_after_backward_is_an_error_not_a_silent_no_op():
     price.backward()
     with pytest.raises(RuntimeError, match="before backward.*viz.record"):
         viz.retain_grads(price)
+
+
+def test_a_batch_sliced_from_the_data_is_named_after_its_variable_not_the_data():
+    x_train = np.random.default_rng(2).random((10, 4))
+    x_batch = x_train[:3]  # the book's Affine reshapes it again: a view of a view
+    with viz.record() as g:
+        y = Affine(np.ones((4, 2)), np.zeros(2)).forward(x_batch)
+    names = [b.text("name") for b in g.scene.boxes]
+    assert names == [["x_batch"], ["input"], ["input"], [], ["y"]]

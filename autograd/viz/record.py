@@ -180,17 +180,23 @@ def _params(cls, n):
     return (names + [f"x{i + 1}" for i in range(len(names), n)])[:n]
 
 
+def _memory(a):
+    """Where an array's elements start and how many: the same for its reshaped views."""
+    return a.__array_interface__["data"][0], a.size
+
+
 class Names:
     """The learner's variable names for what the block made: the object a variable holds, or
     for a number a book layer returned, the first variable holding that number."""
 
     def __init__(self, scope):
-        self.by_id, self.numbers, inner = {}, [], []
+        self.by_id, self.by_memory, self.numbers, inner = {}, {}, [], []
         for name, v in list(scope.items()):
             if name.startswith("_"):
                 continue
             if isinstance(v, (Tensor, np.ndarray)):
                 self.by_id.setdefault(id(v), name)
+                self.by_memory.setdefault(_memory(v._data if isinstance(v, Tensor) else v), name)
             elif isinstance(v, _NUMBERS) and not isinstance(v, bool):
                 self.numbers.append((name, v))
             elif isinstance(v, dict):
@@ -206,7 +212,7 @@ class Names:
         name = self.by_id.get(id(obj))
         data = obj._data if isinstance(obj, Tensor) else obj
         if name is None and isinstance(data, np.ndarray):
-            name = self.by_id.get(id(data)) or (data.base is not None and self.by_id.get(id(data.base))) or None
+            name = self.by_id.get(id(data)) or self.by_memory.get(_memory(data))  # x.reshape(N, -1)
         if name is None and by_value and isinstance(obj, Tensor) and obj._data.size == 1:
             value = obj._data.item()
             name = next((n for n, v in self.numbers if v == value), None)
