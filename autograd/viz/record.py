@@ -65,7 +65,9 @@ def snapshot(rec, scope):
     names = Names(scope)
     scene = Scene()
     outputs = {id(t): (node, t) for node, t in rec.nodes}
-    by_data = {id(t._data): t for _, t in rec.nodes}  # a book layer's array output, taken by the next layer
+    by_memory = {}  # a book layer's array output, taken by the next layer (maybe reshaped)
+    for _, t in rec.nodes:
+        by_memory.setdefault(_memory(t._data), t)
     grads = {}   # id(tensor) -> its gradient
     for node, t in rec.nodes:
         g = t.grad._data if t.grad is not None else rec.arrived.get(node)
@@ -103,9 +105,7 @@ def snapshot(rec, scope):
         """The recorded output a leaf stands for, or None."""
         if a._node is not None or id(a) in grads and id(a) not in layer_sums:
             return None
-        t = by_data.get(id(a._data))
-        if t is None and a._data.base is not None:  # the book's Affine takes x.reshape(N, -1)
-            t = by_data.get(id(a._data.base))
+        t = by_memory.get(_memory(a._data)) if a._data.ndim else None
         if t is None and a._data.size == 1 and a.name is None:
             same = [s for s in scalars.get((a._data.item(), a.dtype), ()) if order[id(s)] < i_consumer]
             t = same[0] if len(same) == 1 else None
@@ -157,8 +157,11 @@ def _vjp(node, dout):
     where the node saved nothing any more or an input needs no gradient)."""
     if node._saved is None:
         return None
-    with no_grad():
-        dins = type(node).backward(node, dout)
+    try:
+        with no_grad():
+            dins = type(node).backward(node, dout)
+    except Exception:  # a user's backward that cannot run twice: the picture keeps its gradients
+        return None
     if type(dins) is not tuple:
         dins = (dins,)
     out = []
