@@ -93,6 +93,8 @@ def _run(outputs, grads, retain_graph, create_graph, deliver, captured):
     (autograd.grad) maps the nodes whose gradients are wanted to them, instead of retain_grad."""
     if retain_graph is None:
         retain_graph = create_graph
+    if state.recorder is not None:  # inside viz.record(): the recorded ops keep what backward needs
+        retain_graph = True
     pending, leaves = _seed(outputs, grads, create_graph)  # node -> gradient so far; (leaf, gradient)
     order = toposort(list(pending))
     _check_walkable(order)  # before any gradient moves: an error leaves every .grad as it was
@@ -134,6 +136,14 @@ def _run(outputs, grads, retain_graph, create_graph, deliver, captured):
         raise error from None
     finally:
         state.grad_enabled = prev
+
+
+def node_backward(node, g):
+    """One node's backward at upstream gradient `g`, as the book's layers call it; a viz.record()
+    block running sees the gradient arrive."""
+    if state.recorder is not None:
+        state.recorder.arrive(node, g)
+    return type(node).backward(node, g)
 
 
 def _seed(outputs, grads, create_graph):

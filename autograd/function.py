@@ -93,6 +93,8 @@ class Function:
                 ctx._stamp = clock[0]
                 ctx._out_index = next((i for i, s in enumerate(saved) if s is out), None)
             t._node, t._requires_grad = ctx, True
+            if state.recorder is not None:  # inside viz.record(): it keeps the node and the output
+                state.recorder.add(ctx, t)
         else:
             t._node, t._requires_grad = None, False
         if out.base is not None:

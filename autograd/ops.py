@@ -35,6 +35,7 @@ class Op(Function):
 # --- elementwise, two inputs (broadcasting) ----------------------------------------------------
 
 class Add(Op):
+    formula = "dx = dout, dy = dout"
     @staticmethod
     def forward(ctx, x, y):
         return x + y
@@ -45,6 +46,7 @@ class Add(Op):
 
 
 class Sub(Op):
+    formula = "dx = dout, dy = -dout"
     @staticmethod
     def forward(ctx, x, y):
         return x - y
@@ -55,6 +57,7 @@ class Sub(Op):
 
 
 class Mul(Op):
+    formula = "dx = dout * y, dy = dout * x"
     @staticmethod
     def forward(ctx, x, y):
         need_x, need_y = ctx.needs_input_grad  # keep only what a gradient reads (x * 2 keeps 2)
@@ -69,6 +72,7 @@ class Mul(Op):
 
 
 class Div(Op):
+    formula = "dx = dout / y, dy = dout * (-x / y**2)"
     domain = ((-3.0, 3.0), (0.5, 3.0))
 
     @staticmethod
@@ -84,6 +88,7 @@ class Div(Op):
 
 
 class Pow(Op):
+    formula = "dx = dout * b * x**(b - 1), db = dout * out * log(x)"
     domain = ((0.5, 2.0), (-2.0, 2.0))
 
     @staticmethod
@@ -109,6 +114,7 @@ class Pow(Op):
 
 
 class Maximum(Op):
+    formula = "dx = dout * (x > y), dy = dout * (y > x), a tie shares dout"
     distinct = True
 
     @staticmethod
@@ -125,6 +131,7 @@ class Maximum(Op):
 
 
 class Where(Op):
+    formula = "dx = dout * cond, dy = dout * ~cond"
     differentiable = (False, True, True)
 
     @staticmethod
@@ -144,6 +151,7 @@ class Where(Op):
 # --- elementwise, one input --------------------------------------------------------------------
 
 class Neg(Op):
+    formula = "dx = -dout"
     @staticmethod
     def forward(ctx, x):
         return -x
@@ -154,6 +162,7 @@ class Neg(Op):
 
 
 class Exp(Op):
+    formula = "dx = dout * out"
     @staticmethod
     def forward(ctx, x):
         y = np.exp(x)
@@ -167,6 +176,7 @@ class Exp(Op):
 
 
 class Log(Op):
+    formula = "dx = dout / x"
     domain = (0.1, 3.0)
 
     @staticmethod
@@ -181,6 +191,7 @@ class Log(Op):
 
 
 class Sqrt(Op):
+    formula = "dx = dout / (2 * out)"
     domain = (0.1, 3.0)
 
     @staticmethod
@@ -196,6 +207,7 @@ class Sqrt(Op):
 
 
 class Tanh(Op):
+    formula = "dx = dout * (1 - out**2)"
     @staticmethod
     def forward(ctx, x):
         y = np.tanh(x)
@@ -209,6 +221,7 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
+    formula = "dx = dout * (1 - out) * out"
     @staticmethod
     def forward(ctx, x):
         with np.errstate(over="ignore"):        # exp(-x) = inf for x < -709 gives y = 0, as it should
@@ -223,6 +236,7 @@ class Sigmoid(Op):
 
 
 class ReLU(Op):
+    formula = "dx = dout * (x > 0)"
     kinks = (0.0,)
 
     @staticmethod
@@ -240,6 +254,7 @@ class ReLU(Op):
 # --- matrix product ----------------------------------------------------------------------------
 
 class MatMul(Op):
+    formula = "dx = dout @ W.T, dW = x.T @ dout"
     @staticmethod
     def forward(ctx, x, W):
         if np.ndim(x) == 0 or np.ndim(W) == 0:
@@ -302,6 +317,7 @@ def _mT(a):
 
 class Affine(Op):
     """x W + b in one op, as the textbook's Affine layer: x (N, in), W (in, out), b (out,)."""
+    formula = "dx = dout @ W.T, dW = x.T @ dout, db = sum(dout, axis=0)"
 
     @staticmethod
     def forward(ctx, x, W, b):
@@ -348,6 +364,7 @@ def _kept_shape(shape, axis):
 
 
 class Sum(Op):
+    formula = "dx = dout copied to every summed element"
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         y = np.sum(x, axis=axis, keepdims=keepdims)
@@ -360,6 +377,7 @@ class Sum(Op):
 
 
 class Mean(Op):
+    formula = "dx = dout / n copied to every averaged element"
     @staticmethod
     def forward(ctx, x, axis=None, keepdims=False):
         y = np.mean(x, axis=axis, keepdims=keepdims)
@@ -373,6 +391,7 @@ class Mean(Op):
 
 
 class Max(Op):
+    formula = "dx = dout at the maximum, tied maxima share it"
     distinct = True
 
     @staticmethod
@@ -393,6 +412,7 @@ class Max(Op):
 # --- shapes and indexing -----------------------------------------------------------------------
 
 class Reshape(Op):
+    formula = "dx = dout.reshape(x.shape)"
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = np.shape(x)
@@ -404,6 +424,7 @@ class Reshape(Op):
 
 
 class Transpose(Op):
+    formula = "dx = dout transposed back"
     @staticmethod
     def forward(ctx, x, axes=None):
         y = np.transpose(x, axes)
@@ -416,6 +437,7 @@ class Transpose(Op):
 
 
 class BroadcastTo(Op):
+    formula = "dx = dout summed over the broadcast axes"
     @staticmethod
     def forward(ctx, x, shape):
         return np.broadcast_to(x, shape)
@@ -426,6 +448,7 @@ class BroadcastTo(Op):
 
 
 class GetItem(Op):
+    formula = "dx = zeros of x's shape with dout added at index"
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = np.shape(x), _own_index(index)
@@ -438,6 +461,7 @@ class GetItem(Op):
 
 class ScatterAdd(Op):
     """The vjp of x[index]: a zero array of `shape` with g added at `index`."""
+    formula = "dg = dout[index]"
 
     @staticmethod
     def forward(ctx, g, index, shape):
@@ -461,6 +485,7 @@ def _axis_slices(axis, item):
 
 
 class Concatenate(Op):
+    formula = "dxs = dout cut into each input's slice"
     @staticmethod
     def forward(ctx, *xs, axis=0):
         y = np.concatenate(xs, axis=axis)
@@ -475,6 +500,7 @@ class Concatenate(Op):
 
 
 class Stack(Op):
+    formula = "dxs = dout taken apart along axis"
     @staticmethod
     def forward(ctx, *xs, axis=0):
         y = np.stack(xs, axis=axis)
@@ -494,6 +520,7 @@ def softmax_array(x, axis=-1):
 
 
 class Softmax(Op):
+    formula = "dx = out * (dout - sum(dout * out, axis))"
     @staticmethod
     def forward(ctx, x, axis=-1):
         y = softmax_array(x, axis)
@@ -508,6 +535,7 @@ class Softmax(Op):
 
 
 class LogSoftmax(Op):
+    formula = "dx = dout - exp(out) * sum(dout, axis)"
     @staticmethod
     def forward(ctx, x, axis=-1):
         z = x - np.max(x, axis=axis, keepdims=True)
@@ -526,6 +554,7 @@ class CrossEntropy(Op):
     """Softmax and cross-entropy error in one op, as the textbook's SoftmaxWithLoss.
 
     Mean over the batch; `t` holds class indices, or one-hot rows / probabilities."""
+    formula = "dx = dout * (softmax(x) - t) / N"
     differentiable = (True, False)
 
     @staticmethod
@@ -619,6 +648,7 @@ def _scatter_array(g, index, shape):
 class Positive(Op):
     """The mask y > 0 in y's dtype, with derivative 0: under create_graph ReLU's gradient
     depends on y through it, so it differentiates again (to zeros) as PyTorch's does."""
+    formula = "dy = 0 * dout"
     kinks = (0.0,)
 
     @staticmethod
@@ -746,6 +776,7 @@ def col2im_array(col, shape, fh, fw, stride=1, pad=0):
 
 
 class Im2col(Op):
+    formula = "dx = col2im(dout)"
     @staticmethod
     def forward(ctx, x, fh, fw, stride=1, pad=0):
         _output_size("im2col", np.shape(x), fh, fw, stride, pad)
@@ -760,6 +791,7 @@ class Im2col(Op):
 
 class Col2im(Op):
     """The vjp of im2col: its rows summed back into an image of `shape`."""
+    formula = "dcol = im2col(dout)"
 
     @staticmethod
     def forward(ctx, col, shape, fh, fw, stride=1, pad=0):
@@ -784,6 +816,7 @@ _col2im = _either(Col2im, col2im_array)
 class Conv2d(Op):
     """The book's Convolution: x (N, C, H, W), W (FN, C, FH, FW), b (FN,) or None -> (N, FN, OH, OW),
     as col @ W.reshape(FN, -1).T + b over the im2col rows of x."""
+    formula = "dx = col2im(dout @ W), dW = dout.T @ im2col(x), db = sum(dout)"
 
     @staticmethod
     def forward(ctx, x, W, b=None, stride=1, pad=0):
@@ -829,6 +862,7 @@ class Conv2d(Op):
 class MaxPool2d(Op):
     """The book's Pooling (max): the maximum of each window; the first maximum of a window takes
     its gradient (the book's argmax). Padding adds zeros, as the book's im2col does."""
+    formula = "dx = dout at each window's first maximum"
     distinct = True
 
     @staticmethod
@@ -897,6 +931,7 @@ def _tiled_max(x, p, pad, oh, ow):
 class Dropout(Op):
     """The book's Dropout: training keeps each element where a fresh np.random.rand(*x.shape) >
     ratio (or where the given boolean `mask` is True); evaluation scales by 1 - ratio."""
+    formula = "dx = dout * mask"
 
     @staticmethod
     def forward(ctx, x, ratio=0.5, training=True, mask=None):
@@ -937,6 +972,7 @@ class BatchNorm(Op):
     as (N, C*H*W)), then scaled by gamma and shifted by beta. Training uses the batch's mean and
     variance and updates running_mean / running_var in place (momentum * old + (1 - momentum) *
     batch); evaluation uses the running statistics."""
+    formula = "dx = BatchNormalization.backward(dout), dgamma = sum(xn * dout, axis=0), dbeta = sum(dout, axis=0)"
     distinct = True  # a batch of equal values has zero variance: the gradient is huge near it
 
     @staticmethod

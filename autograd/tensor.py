@@ -9,6 +9,7 @@ class _State(threading.local):
     """Per-thread switches: recording on/off, anomaly checks on/off. Every op reads both, so
     they live together in `mode`, read at once (a thread-local read costs about 0.1 us)."""
     mode = (True, False)  # (grad_enabled, anomaly)
+    recorder = None       # the viz.record() block running in this thread: read where a node is made, once per backward
 
     @property
     def grad_enabled(self):

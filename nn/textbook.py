@@ -27,7 +27,7 @@ import numpy as np
 
 import autograd.functions as F
 from autograd import Tensor, enable_grad, no_grad, ops
-from autograd.engine import sum_to_shape
+from autograd.engine import node_backward, sum_to_shape
 
 from . import optim
 
@@ -79,7 +79,7 @@ class Layer:
                 raise ValueError(f"{name}.backward: dout of shape {g.shape} does not match the output "
                                  f"of forward, shape {self._out_shape}") from None
         with no_grad():
-            grads = type(node).backward(node, g)
+            grads = node_backward(node, g)
         if type(grads) is not tuple:
             grads = (grads,)
         dout_kind = _kind(dout)

@@ -1,8 +1,10 @@
 """Every notebook under docs/ runs from top to bottom without an error, as a reader runs it:
 a fresh kernel, the notebook's own folder as the working directory, this checkout's packages."""
 import functools
+import json
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -31,9 +33,19 @@ def execute(path):
     return nb
 
 
-def test_docs_has_the_chapter_5_tutorial():
-    assert ROOT / "docs" / "tutorial_chapter5.ipynb" in NOTEBOOKS
-    assert "docs/tutorial_chapter5.ipynb" in (ROOT / "README.md").read_text(encoding="utf-8")
+def test_docs_has_the_chapter_5_and_7_tutorials():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("tutorial_chapter5.ipynb", "tutorial_chapter7.ipynb"):
+        assert ROOT / "docs" / name in NOTEBOOKS and f"docs/{name}" in readme
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebooks_are_committed_with_their_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(c["execution_count"] for c in code), "run every cell before committing"
+    shown = {k for c in code for o in c["outputs"] for k in o.get("data", {})}
+    assert "image/svg+xml" in shown and "text/html" in shown  # the graphs and the players
 
 
 @needs_jupyter
@@ -44,13 +56,34 @@ def test_notebook_runs_without_errors(path):
     assert errors == []
 
 
+def outputs(nb):
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
 @needs_jupyter
-def test_the_tutorial_draws_graphs_and_curves():
+def test_the_chapter_5_tutorial_shows_the_books_figures_and_trains():
     nb = execute(ROOT / "docs" / "tutorial_chapter5.ipynb")
-    shown = [set(o.get("data", {})) for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    texts = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    kind = "image/svg+xml" if any("image/svg+xml" in s for s in shown) else "text/plain"
-    assert sum(kind in s for s in shown) >= 2  # the graphs: inline SVG, or DOT text without dot
-    assert any("image/png" in s for s in shown)  # the training curves
-    assert "dApple: 2.2" in texts and "backprop 8.0 vs numerical 12.0" in texts
-    assert "110.00000000000001 2.2 3.3000000000000003 165.0 650" in texts  # the book's layers, as written
+    shown = outputs(nb)
+    texts = "".join(o.get("text", "") for o in shown)
+    svgs = [o["data"]["image/svg+xml"] for o in shown if "image/svg+xml" in o.get("data", {})]
+    players = [o["data"]["text/html"] for o in shown if "ag-player" in o.get("data", {}).get("text/html", "")]
+    assert len(svgs) >= 4 and len(players) >= 3 and any("image/png" in o.get("data", {}) for o in shown)
+    for figure in svgs[:2]:  # figure 5-17, from Tensors and from the book's layers
+        for word in ("apple_price", "all_price", "grad 110.00000000000001", "grad 650.0", "715.0000000000001"):
+            assert word in figure
+        assert "freed" not in figure
+    assert "Mul: dx = dout * y = 1.1 * 2 = 2.2" in players[1]
+    assert "dApple: 2.2" in texts and "110.00000000000001 2.2 3.3000000000000003 165.0 650" in texts
+    assert "W1: mean difference" in texts
+    final = float(re.findall(r"test acc (\d\.\d+)", texts)[-1])
+    assert final > 0.85  # the book's loop on the bundled digits learns
+
+
+@needs_jupyter
+def test_the_chapter_7_tutorial_records_and_trains_the_convnet():
+    nb = execute(ROOT / "docs" / "tutorial_chapter7.ipynb")
+    shown = outputs(nb)
+    texts = "".join(o.get("text", "") for o in shown)
+    assert any("Conv2d" in o.get("data", {}).get("image/svg+xml", "") for o in shown)
+    assert any("MaxPool2d: dx" in o.get("data", {}).get("text/html", "") for o in shown)
+    assert float(re.findall(r"test accuracy (\d\.\d+)", texts)[-1]) > 0.6
