@@ -294,7 +294,8 @@ class TimeDropout(Layer):
         if not self.train_flg:
             return self._forward(lambda xs: xs * 1, xs)
         xs = _float(xs, "TimeDropout")
-        mask = (np.random.rand(*xs.shape) > self.dropout_ratio).astype(xs.dtype) * (1 / (1 - self.dropout_ratio))
+        # the book's mask: float32 (flg.astype(np.float32) * scale), whatever the data's dtype
+        mask = (np.random.rand(*xs.shape) > self.dropout_ratio).astype(np.float32) * (1 / (1 - self.dropout_ratio))
         return self._forward(lambda xs: xs * mask, xs)
 
     def backward(self, dout):

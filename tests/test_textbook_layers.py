@@ -498,14 +498,15 @@ def test_books_two_layer_net_trains_as_nn_two_layer_net_does():
     assert network.accuracy(x_train, t_train) > max(first + 0.5, 0.8)
 
 
-def test_no_layer_writes_a_backward_formula():
-    """Every backward in nn/textbook.py hands dout to the op's vjp (`_backward`) or to other
-    layers; the only arithmetic is Relu's `+ 0` (see there)."""
+@pytest.mark.parametrize("module", ["nn.textbook", "nn.textbook2"])
+def test_no_layer_writes_a_backward_formula(module):
+    """Every backward in nn/textbook.py and nn/textbook2.py (book 2's layers) hands dout to the
+    engine (`_backward`) or to other layers; the only arithmetic is Relu's `+ 0` (see there)."""
     import ast
+    import importlib
     import inspect
 
-    import nn.textbook as textbook
-    tree = ast.parse(inspect.getsource(textbook))
+    tree = ast.parse(inspect.getsource(importlib.import_module(module)))
     backwards = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == "backward"]
     assert len(backwards) >= 5
     for f in backwards:
