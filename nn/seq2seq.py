@@ -15,13 +15,13 @@ float32 unless dtype= says otherwise. Forward is the formulas of nn.recurrent; B
 """
 import numpy as np
 
-import autograd
 import autograd.functions as F
 from autograd import Tensor, no_grad
 
 from . import recurrent as R
 from .layers import _randn, _size
 from .module import Module, Parameter
+from .textbook2 import BookModel
 
 
 def _weight(shape, std, dtype, rng, name):
@@ -30,46 +30,6 @@ def _weight(shape, std, dtype, rng, name):
 
 def _zeros(n, dtype, name):
     return Parameter(np.zeros(n, dtype=dtype), name=name)
-
-
-class _BookModel(Module):
-    """forward(xs, ts) -> loss (a number); backward(dout=1); params and grads lists; save_params / load_params."""
-    _loss = None
-    _book_grads = None
-
-    @property
-    def params(self):
-        return [p.data for p in self.parameters()]
-
-    @property
-    def grads(self):
-        if self._book_grads is None:
-            self._book_grads = [np.zeros_like(p) for p in self.params]
-        return self._book_grads
-
-    def _remember(self, loss):
-        self._loss = loss
-        return loss.data[()]
-
-    def backward(self, dout=1):
-        name = type(self).__name__
-        if self._loss is None:
-            raise RuntimeError(f"{name}.backward() called before {name}.forward(), or twice after it")
-        loss, self._loss = self._loss, None
-        ps = self.parameters()
-        gs = autograd.grad(loss, ps, np.asarray(dout, dtype=loss.dtype), allow_unused=True)
-        for dw, p, g in zip(self.grads, ps, gs):
-            if g is None:  # a weight the loss did not use
-                dw[...] = 0
-                continue
-            dw[...] = g.data
-            p.grad = g if p.grad is None else p.grad + g
-
-    def save_params(self, file_name=None):
-        self.save(file_name or type(self).__name__ + ".npz")
-
-    def load_params(self, file_name=None):
-        self.load(file_name or type(self).__name__ + ".npz")
 
 
 def _ids(xs, model, what="xs"):
@@ -81,7 +41,7 @@ def _ids(xs, model, what="xs"):
 
 # --- language models (chapters 5 and 6) -------------------------------------------------------
 
-class SimpleRnnlm(_BookModel):
+class SimpleRnnlm(BookModel):
     """Embedding - RNN (stateful) - affine - softmax over the next word, at every step."""
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, dtype=np.float32, rng=None):
@@ -112,7 +72,7 @@ class SimpleRnnlm(_BookModel):
         return self._remember(R.time_softmax_with_loss(self.predict(xs), ts))
 
 
-class Rnnlm(_BookModel):
+class Rnnlm(BookModel):
     """Embedding - LSTM (stateful) - affine - softmax over the next word, at every step."""
 
     def __init__(self, vocab_size=10000, wordvec_size=100, hidden_size=100, dtype=np.float32, rng=None):
@@ -242,7 +202,7 @@ class AttentionDecoder(Decoder):
         return R.time_affine(out, self.affine_W, self.affine_b), h, c
 
 
-class Seq2seq(_BookModel):
+class Seq2seq(BookModel):
     """Encoder - decoder for questions and answers of character ids: the decoder reads the
     answer's ids but the last and is scored on the answer's ids but the first (teacher forcing)."""
     encoder_class, decoder_class = Encoder, Decoder

@@ -23,7 +23,7 @@ import autograd.functions as F
 from autograd import Tensor, enable_grad, no_grad
 
 from . import recurrent as R
-from .seq2seq import AttentionSeq2seq, PeekySeq2seq, Rnnlm, Seq2seq, SimpleRnnlm
+from .module import Module
 
 
 class Layer:
@@ -291,7 +291,7 @@ class TimeDropout(Layer):
         self.train_flg = True
 
     def forward(self, xs):
-        if not self.train_flg:
+        if not self.train_flg:  # the identity, recorded like any forward so that backward works
             return self._forward(lambda xs: xs * 1, xs)
         xs = _float(xs, "TimeDropout")
         # the book's mask: float32 (flg.astype(np.float32) * scale), whatever the data's dtype
@@ -546,6 +546,53 @@ class RnnlmTrainer:
         plt.show()
 
 
+class BookModel(Module):
+    """The book's API for a model that is an nn.Module: forward(xs, ts) returns the loss as a
+    number (the subclass computes it as a Tensor and passes it to `_remember`); backward(dout=1)
+    hands it to autograd.grad, writes the gradients into `grads` (in place, as the book's) and adds
+    them to each parameter's `.grad` (as PyTorch's backward). `params` are the parameters' arrays."""
+    _loss = None
+    _book_grads = None
+
+    @property
+    def params(self):
+        return [p.data for p in self.parameters()]
+
+    @property
+    def grads(self):
+        if self._book_grads is None:
+            self._book_grads = [np.zeros_like(p) for p in self.params]
+        return self._book_grads
+
+    def _remember(self, loss):
+        self._loss = loss
+        return loss.data[()]
+
+    def backward(self, dout=1):
+        self._backward(dout)
+
+    def _backward(self, dout):
+        name = type(self).__name__
+        if self._loss is None:
+            raise RuntimeError(f"{name}.backward() called before {name}.forward(), or twice after it")
+        loss, self._loss = self._loss, None
+        ps = self.parameters()
+        gs = autograd.grad(loss, ps, np.asarray(dout, dtype=loss.dtype), allow_unused=True)
+        for dw, p, g in zip(self.grads, ps, gs):
+            if g is None:  # a weight the loss did not use
+                dw[...] = 0
+                continue
+            dw[...] = g.data
+            p.grad = g if p.grad is None else p.grad + g
+
+    def save_params(self, file_name=None):
+        self.save(file_name or type(self).__name__ + ".npz")
+
+    def load_params(self, file_name=None):
+        self.load(file_name or type(self).__name__ + ".npz")
+
+
+
 def eval_seq2seq(model, question, correct, id_to_char, verbose=False, is_reverse=False):
     """1 if model.generate(question, ...) writes `correct` (its first id is the start id), else 0;
     verbose prints the question, the answer and the guess."""
@@ -563,6 +610,8 @@ def eval_seq2seq(model, question, correct, id_to_char, verbose=False, is_reverse
         print("---")
     return 1 if guess == correct else 0
 
+
+from .seq2seq import AttentionSeq2seq, PeekySeq2seq, Rnnlm, Seq2seq, SimpleRnnlm  # noqa: E402  (built on BookModel)
 
 __all__ = ["MatMul", "Affine", "Softmax", "SoftmaxWithLoss", "Sigmoid", "SigmoidWithLoss", "Dropout",
            "Embedding", "RNN", "TimeRNN", "LSTM", "TimeLSTM", "TimeEmbedding", "TimeAffine",
