@@ -9,7 +9,8 @@ Sections: step (one training step, contenders in alternation, medians over round
 floor), full (10,000 iterations on Fashion-MNIST, a child process per run), scalar (us per node
 of scalar graphs), chain (chains 10^4 and 10^6 deep: time per node and memory), busy (full
 training beside one CPU-bound process, for 1 and 2 BLAS threads), conv (a SimpleConvNet step
-beside a raw-NumPy im2col floor: time and memory). Tables go to stdout; the JSON goes to --json,
+beside a raw-NumPy im2col floor: time and memory), sequence (a PeekySeq2seq step of book 2, beside
+PyTorch: time per step and per epoch). Tables go to stdout; the JSON goes to --json,
 or to stdout after the tables.
 """
 import argparse
@@ -22,10 +23,10 @@ import sys
 
 import numpy as np
 
-from . import conv, full, graphs, step
+from . import conv, full, graphs, sequence, step
 from .common import threadpool_info
 
-SECTIONS = ("step", "full", "scalar", "chain", "busy", "conv")
+SECTIONS = ("step", "full", "scalar", "chain", "busy", "conv", "sequence")
 
 # (sizes, batch, dtype) of the training-step configurations
 STEP_CONFIGS = [((784, 50, 10), 100, "float64"), ((784, 50, 10), 100, "float32"),
@@ -34,9 +35,11 @@ QUICK_STEP_CONFIGS = [((64, 32, 10), 20, "float64"), ((64, 32, 32, 10), 20, "flo
 
 PLANS = {  # what a full run and a --quick run measure
     "full": dict(rounds=5, budget_s=0.3, step_configs=STEP_CONFIGS, scalar_sizes=(10**4, 10**5),
-                 chain_sizes=(10**4, 10**6), iters=10000, conv_budget_s=1.0, conv_dtypes=("float32", "float64")),
+                 chain_sizes=(10**4, 10**6), iters=10000, conv_budget_s=1.0, conv_dtypes=("float32", "float64"),
+                 sequence_steps=20),
     "quick": dict(rounds=2, budget_s=0.01, step_configs=QUICK_STEP_CONFIGS, scalar_sizes=(10**3,),
-                  chain_sizes=(10**3, 10**4), iters=200, conv_budget_s=0.01, conv_dtypes=("float32",)),
+                  chain_sizes=(10**3, 10**4), iters=200, conv_budget_s=0.01, conv_dtypes=("float32",),
+                  sequence_steps=1),
 }
 
 
@@ -93,6 +96,8 @@ def run_section(name, plan, args):
         return graphs.bench_chain(plan["chain_sizes"], rounds)
     if name == "conv":
         return conv.bench_conv(rounds, plan["conv_budget_s"], plan["conv_dtypes"], args.skip)
+    if name == "sequence":
+        return sequence.bench_sequence(rounds, plan["sequence_steps"], args.skip)
     return full.bench_busy(iters)
 
 
@@ -137,6 +142,8 @@ def print_section(name, r):
                 v["total_us_per_node"]] for v in r["results"]])
     elif name == "conv":
         conv.print_conv(r)
+    elif name == "sequence":
+        sequence.print_sequence(r)
     elif name == "chain":
         table(["nodes", "forward s", "backward s", "us/node", "RSS before MiB", "RSS with graph MiB",
                "peak RSS MiB", "graph bytes/node"],

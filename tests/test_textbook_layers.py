@@ -498,14 +498,16 @@ def test_books_two_layer_net_trains_as_nn_two_layer_net_does():
     assert network.accuracy(x_train, t_train) > max(first + 0.5, 0.8)
 
 
-def test_no_layer_writes_a_backward_formula():
-    """Every backward in nn/textbook.py hands dout to the op's vjp (`_backward`) or to other
-    layers, and does no arithmetic; the only extra is Relu's 0 under its mask (see there)."""
+@pytest.mark.parametrize("module", ["nn.textbook", "nn.textbook2"])
+def test_no_layer_writes_a_backward_formula(module):
+    """Every backward in nn/textbook.py and nn/textbook2.py (book 2's layers) hands dout to the
+    engine (`_backward`) or to other layers, and does no arithmetic; the only extra is Relu's 0
+    under its mask (see there)."""
     import ast
+    import importlib
     import inspect
 
-    import nn.textbook as textbook
-    tree = ast.parse(inspect.getsource(textbook))
+    tree = ast.parse(inspect.getsource(importlib.import_module(module)))
     backwards = [(c.name, f) for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
                  for f in c.body if isinstance(f, ast.FunctionDef) and f.name == "backward"]
     assert len(backwards) >= 5

@@ -242,7 +242,7 @@ def _progress(total, name):
 
 TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 TEST_FILES = (TEST_IMAGES, TEST_LABELS)
-BUNDLED_DIR = Path(__file__).resolve().parent / "data" / "mnist-t10k"
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "data" / "mnist-t10k"  # nn/data
 
 
 def cache_dir():
