@@ -15,6 +15,7 @@ import operator
 
 import numpy as np
 
+from .device import array_module, device_of, to_device
 from .function import Function
 from .tensor import Tensor, _raw
 
@@ -128,8 +129,8 @@ class Where(Op):
 
     @staticmethod
     def forward(ctx, cond, x, y):
-        if np.asarray(cond).dtype != bool:
-            raise TypeError(f"the condition must be a boolean array, got dtype {np.asarray(cond).dtype}")
+        if _dtype(cond) != bool:
+            raise TypeError(f"the condition must be a boolean array, got dtype {_dtype(cond)}")
         ctx.save_for_backward(cond)
         return np.where(cond, x, y)
 
@@ -537,11 +538,12 @@ class CrossEntropy(Op):
             ctx.save_for_backward(x, p[0], t[0])
         else:
             ctx.save_for_backward(x, p, t)
+        xp = array_module(x)
         if n == 0:  # the mean over no samples, as NumPy's mean and PyTorch give it
-            return np.array(np.nan, x.dtype)
+            return xp.array(np.nan, x.dtype)
         if labels is None:
             return -(t * _log_p(p, z, s)).sum() / n
-        return -_log_p(p, z, s, (np.arange(n), labels)).sum() / n
+        return -_log_p(p, z, s, (xp.arange(n), labels)).sum() / n
 
     @staticmethod
     def backward(ctx, g):                       # SoftmaxWithLoss: dx = (y - t) / batch_size
@@ -569,7 +571,8 @@ _TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float16, np.float32, np.floa
 def _targets(t, shape, dtype):
     """(labels or None, rows of probabilities): class indices become one-hot rows; checked."""
     n, c = shape
-    t = np.asarray(t)
+    xp = array_module(t)
+    t = xp.asarray(t)
     if t.shape == shape or (n == 1 and t.shape == (c,)):
         return None, t.reshape(shape).astype(dtype, copy=False)
     if t.shape not in ((n,), ()) or (t.shape == () and n != 1):
@@ -584,11 +587,11 @@ def _targets(t, shape, dtype):
             raise TypeError(f"cross_entropy: class labels must be integers, got {labels[bad[0]]} "
                             f"at position {bad[0]}")
         labels = labels.astype(np.int64)
-    onehot = np.zeros(shape, dtype)
+    onehot = xp.zeros(shape, dtype)
     try:
-        if n and labels.min() < 0:  # a negative index would silently wrap around
+        if n and (labels.min() < 0 or labels.max() >= c):  # negative ones (and any on a GPU) would wrap around
             raise IndexError
-        onehot[np.arange(n), labels] = 1
+        onehot[xp.arange(n), labels] = 1
     except IndexError:
         bad = np.flatnonzero((labels < 0) | (labels >= c))[0]
         raise ValueError(f"cross_entropy: label {labels[bad]} at position {bad} is out of range "
@@ -598,13 +601,19 @@ def _targets(t, shape, dtype):
 
 # --- what the vjps call besides operators: arrays in a normal backward, Tensors under create_graph
 
+def _dtype(a):
+    """The dtype of an array on either device, or of what np.asarray makes of `a`."""
+    return a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
+
+
 def _either(op, array_fn):
     return lambda a, **kw: op.apply(a, **kw) if isinstance(a, Tensor) else array_fn(a, **kw)
 
 
 def _scatter_array(g, index, shape):
-    out = np.zeros(shape, dtype=np.result_type(g))
-    np.add.at(out, index, g)
+    xp = array_module(g)
+    out = xp.zeros(shape, dtype=g.dtype)
+    xp.add.at(out, index, g)
     return out
 
 
@@ -664,7 +673,7 @@ def im2col_array(x, fh, fw, stride=1, pad=0):
     n, c = x.shape[:2]
     if pad:
         x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    win = np.lib.stride_tricks.sliding_window_view(x, (fh, fw), axis=(2, 3))[:, :, ::stride, ::stride]
+    win = array_module(x).lib.stride_tricks.sliding_window_view(x, (fh, fw), axis=(2, 3))[:, :, ::stride, ::stride]
     oh, ow = win.shape[2:4]
     return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * fh * fw)
 
@@ -675,7 +684,7 @@ def col2im_array(col, shape, fh, fw, stride=1, pad=0):
     n, c, h, w = shape
     oh, ow = _output_size("col2im", shape, fh, fw, stride, pad)
     col = col.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
+    img = array_module(col).zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
     for y in range(fh):
         for x in range(fw):
             img[:, :, y:y + stride * oh:stride, x:x + stride * ow:stride] += col[:, :, y, x]
@@ -776,8 +785,9 @@ class MaxPool2d(Op):
         n, c = x.shape[:2]
         col = im2col_array(x, pool_h, pool_w, stride, pad).reshape(-1, pool_h * pool_w)
         arg_max = col.argmax(axis=1)
-        out = col[np.arange(len(col)), arg_max]
-        ctx.save_for_backward(np.arange(pool_h * pool_w) == arg_max[:, None])
+        xp = array_module(col)
+        out = col[xp.arange(len(col)), arg_max]
+        ctx.save_for_backward(xp.arange(pool_h * pool_w) == arg_max[:, None])
         ctx.geometry = (x.shape, pool_h, pool_w, stride, pad)
         return out.reshape(n, oh, ow, c).transpose(0, 3, 1, 2)
 
@@ -804,10 +814,10 @@ class Dropout(Op):
             ctx.save_for_backward(1 - ratio)
             return x * (1 - ratio)
         if mask is None:
-            mask = np.random.rand(*np.shape(x)) > ratio
-        elif np.shape(mask) != np.shape(x) or np.asarray(mask).dtype != bool:
+            mask = array_module(x).random.rand(*np.shape(x)) > ratio
+        elif np.shape(mask) != np.shape(x) or _dtype(mask) != bool:
             raise ValueError(f"dropout: the mask must be a boolean array of the input's shape "
-                             f"{np.shape(x)}, got {np.asarray(mask).dtype} of shape {np.shape(mask)}")
+                             f"{np.shape(x)}, got {_dtype(mask)} of shape {np.shape(mask)}")
         ctx.save_for_backward(mask)
         return x * mask
 
@@ -852,7 +862,8 @@ class BatchNorm(Op):
             if running_mean is None or running_var is None:
                 raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
             # statistics kept in another float type do not change the result's (float32 stays float32)
-            running_mean, running_var = (np.asarray(a).astype(x.dtype, copy=False) for a in (running_mean, running_var))
+            running_mean, running_var = (to_device(a, device_of(x)).astype(x.dtype, copy=False)
+                                         for a in (running_mean, running_var))
         mu, var, xc, std, xn = _standardize(x2, training, running_mean, running_var)
         if training:
             for run, batch in ((running_mean, mu), (running_var, var)):
@@ -889,3 +900,20 @@ class BatchNorm(Op):
 
 
 _sqrt = _either(Sqrt, np.sqrt)
+
+
+# --- moving between devices (autograd.device) ---------------------------------------------------
+
+class ToDevice(Function):
+    """`t.to(device)`: a copy on the other device; its gradient goes back to the input's device.
+    Not in OPS: the property suite runs each op on one device (benchmarks/gpu.py runs it on the
+    GPU through this op)."""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.source = device_of(x)
+        return to_device(x, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.source) if isinstance(g, Tensor) else to_device(g, ctx.source)
