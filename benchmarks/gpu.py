@@ -10,7 +10,7 @@ few minutes:
 3. `demos.train_convnet --device cuda` for one epoch: Fashion-MNIST where found, else the MNIST
    digits bundled with the package.
 
-    python -m benchmarks.gpu [--out report.txt] [--examples 8] [--reps 20]
+    python -m benchmarks.gpu [--out report.txt] [--examples 20] [--reps 30] [--fashion DIR]
     python -m benchmarks.gpu --device cpu --examples 2 --reps 1 --no-train   # the script itself, on a CPU
 """
 import argparse
@@ -80,6 +80,16 @@ def seam_checks(report, device):
         else:
             raise AssertionError("no error for inputs on two devices")
 
+    def anomaly():
+        from autograd import detect_anomaly
+        try:
+            with detect_anomaly(), np.errstate(invalid="ignore"):
+                Tensor([-1.0, 1.0], device=device).log()
+        except FloatingPointError as e:
+            assert "Log produced nan" in str(e), e
+        else:
+            raise AssertionError("no error for a NaN made on the device")
+
     def module_files():
         np.random.seed(0)
         net = SimpleConvNet().to(device)
@@ -105,6 +115,7 @@ def seam_checks(report, device):
     report(f"the device seam on {device}:")
     check("Tensor(..., device=), .device, repr, backward on the device and through .to()", tensors)
     check("an op on inputs of two devices is an error naming both", mixing)
+    check("detect_anomaly names the op that made a NaN on the device", anomaly)
     check("Module.to keeps params aliased; save writes NumPy; a CPU net loads it and predicts the same", module_files)
     check(f"demos.train_mnist --device {device} --iters 300", train_mnist)
 
@@ -292,13 +303,14 @@ def _sync(device):
 
 # --- 3. the demo, one epoch ----------------------------------------------------------------------
 
-def train_demo(report, device, timeout):
-    if os.path.isdir(FASHION):
-        data = ["--dataset", "fashion-mnist", "--data-dir", FASHION]
-        report(f"demos.train_convnet --device {device}, one epoch of Fashion-MNIST ({FASHION}):")
+def train_demo(report, device, timeout, fashion):
+    fashion = os.path.abspath(fashion)
+    if os.path.isdir(fashion):
+        data = ["--dataset", "fashion-mnist", "--data-dir", fashion]
+        report(f"demos.train_convnet --device {device}, one epoch of Fashion-MNIST ({fashion}):")
     else:
         data = ["--data-dir", BUNDLED]
-        report(f"demos.train_convnet --device {device}, one epoch: no Fashion-MNIST at {FASHION}, "
+        report(f"demos.train_convnet --device {device}, one epoch: no Fashion-MNIST at {fashion}, "
                "so the MNIST digits bundled with the package:")
     cmd = [sys.executable, "-m", "demos.train_convnet", "--device", device, "--epochs", "1", "--quiet", *data]
     report("  $ python " + " ".join(cmd[1:]))
@@ -336,12 +348,14 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.gpu", description=__doc__.split("\n")[0])
     p.add_argument("--device", choices=["cuda", "cpu"], default="cuda",
                    help="where the engine's device columns run (cpu: to try the script itself)")
-    p.add_argument("--examples", type=int, default=8, help="hypothesis examples per op")
-    p.add_argument("--reps", type=int, default=20, help="timed steps on the GPU per contender")
+    p.add_argument("--examples", type=int, default=20, help="hypothesis examples per op")
+    p.add_argument("--reps", type=int, default=30, help="timed steps on the GPU per contender")
     p.add_argument("--cpu-reps", type=int, default=3, help="timed steps on the CPU")
     p.add_argument("--no-ops", action="store_true", help="skip the op table")
     p.add_argument("--no-train", action="store_true", help="skip the one-epoch demo")
     p.add_argument("--train-timeout", type=int, default=150, help="seconds the demo may take")
+    p.add_argument("--fashion", metavar="DIR", default=FASHION,
+                   help="Fashion-MNIST's four files for the demo (else the bundled MNIST digits)")
     p.add_argument("--out", metavar="PATH", help="also write the report to PATH")
     args = p.parse_args(argv)
     report, start = Report(), time.perf_counter()
@@ -355,7 +369,7 @@ def main(argv=None):
     sections = [lambda: seam_checks(report, args.device), numbers,
                 lambda: step_times(report, torch, args.device, args.reps, args.cpu_reps)]
     if not args.no_train:
-        sections.append(lambda: train_demo(report, args.device, args.train_timeout))
+        sections.append(lambda: train_demo(report, args.device, args.train_timeout, args.fashion))
     if not args.no_ops:  # last: the longest
         sections.append(lambda: op_suite(report, args.device, args.examples))
     for section in sections:
