@@ -15,7 +15,7 @@ import operator
 
 import numpy as np
 
-from .device import array_module, device_of, to_device
+from .device import array_module, device_of, is_gpu, to_device
 from .function import Function
 from .tensor import Tensor, _raw
 
@@ -448,7 +448,9 @@ def _own_index(index):
     """`index` with its arrays and lists copied: the caller may change theirs after forward."""
     if isinstance(index, tuple):
         return tuple(_own_index(i) for i in index)
-    return np.array(index) if isinstance(index, (np.ndarray, list)) else index
+    if isinstance(index, (np.ndarray, list)) or is_gpu(index):
+        return array_module(index).array(index)
+    return index
 
 
 def _axis_slices(axis, item):
@@ -529,7 +531,7 @@ class CrossEntropy(Op):
             raise ValueError(f"cross_entropy expects logits of shape (N, C) or (C,), got {x.shape}")
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
         n = len(x2)
-        labels, t = _targets(t, x2.shape, x.dtype)
+        labels, t = _targets(t, x2.shape, x.dtype, array_module(x))
         z = x2 - x2.max(axis=1, keepdims=True)
         e = np.exp(z)
         s = e.sum(axis=1, keepdims=True)
@@ -568,10 +570,10 @@ def _log_p(p, z, s, at=...):
 _TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float16, np.float32, np.float64)}
 
 
-def _targets(t, shape, dtype):
-    """(labels or None, rows of probabilities): class indices become one-hot rows; checked."""
+def _targets(t, shape, dtype, xp):
+    """(labels or None, rows of probabilities): class indices become one-hot rows; checked.
+    A number as the label goes to the logits' device (`xp`, their array module)."""
     n, c = shape
-    xp = array_module(t)
     t = xp.asarray(t)
     if t.shape == shape or (n == 1 and t.shape == (c,)):
         return None, t.reshape(shape).astype(dtype, copy=False)

@@ -40,14 +40,17 @@ BATCH = 100
 
 
 class Report:
-    """Lines printed as they come and kept for --out."""
+    """Lines printed as they come, and written to `path` as they come (a run stopped halfway
+    keeps what it found)."""
 
-    def __init__(self):
-        self.lines = []
+    def __init__(self, path=None):
+        self.file = open(path, "w") if path else None
 
     def __call__(self, line=""):
         print(line, flush=True)
-        self.lines.append(line)
+        if self.file:
+            self.file.write(line + "\n")
+            self.file.flush()
 
 
 # --- 0. the seam itself -----------------------------------------------------------------------
@@ -69,6 +72,16 @@ def seam_checks(report, device):
         c = Tensor([1.0, 2.0], requires_grad=True)
         c.to(device).exp().sum().backward()  # through the move and back
         assert c.grad.device == "cpu" and np.allclose(c.grad.data, np.exp([1.0, 2.0]))
+
+    def scalars_and_indices():
+        t = Tensor([2.5], device=device, requires_grad=True)
+        assert (f"{t:.2f}", float(t), int(t), bool(t), round(t)) == ("2.50", 2.5, 2, True, 2)
+        x = Tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+        index = to_device(np.array([0, 0, 2]), device)
+        y = x[index]
+        index[0] = 1  # changed after forward: backward uses the index forward used
+        y.sum().backward()
+        assert to_device(x.grad.data, "cpu").tolist() == [2.0, 0.0, 1.0]
 
     def mixing():
         if device == "cpu":
@@ -114,6 +127,7 @@ def seam_checks(report, device):
 
     report(f"the device seam on {device}:")
     check("Tensor(..., device=), .device, repr, backward on the device and through .to()", tensors)
+    check("float(), int(), bool(), round(), format() of a one-element tensor; index arrays owned", scalars_and_indices)
     check("an op on inputs of two devices is an error naming both", mixing)
     check("detect_anomaly names the op that made a NaN on the device", anomaly)
     check("Module.to keeps params aliased; save writes NumPy; a CPU net loads it and predicts the same", module_files)
@@ -358,7 +372,7 @@ def main(argv=None):
                    help="Fashion-MNIST's four files for the demo (else the bundled MNIST digits)")
     p.add_argument("--out", metavar="PATH", help="also write the report to PATH")
     args = p.parse_args(argv)
-    report, start = Report(), time.perf_counter()
+    report, start = Report(args.out), time.perf_counter()
     report(f"benchmarks.gpu, {time.strftime('%Y-%m-%d %H:%M')}")
     torch = versions(report, args.device)
 
@@ -378,9 +392,6 @@ def main(argv=None):
         except Exception:  # noqa: BLE001 (the report shows it, and the other sections still run)
             report("  SECTION FAILED:\n" + traceback.format_exc())
     report(f"done in {time.perf_counter() - start:.0f} s")
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write("\n".join(report.lines) + "\n")
 
 
 if __name__ == "__main__":
