@@ -35,7 +35,7 @@ from nn.optim import SGD
 from .common import ROOT
 
 FASHION = "/usr/share/datasets/fashion-mnist"
-BUNDLED = os.path.join(ROOT, "nn", "data", "mnist-t10k")
+BUNDLED = os.path.join("nn", "data", "mnist-t10k")  # from the repository root, where the demo runs
 BATCH = 100
 
 
@@ -318,8 +318,9 @@ def _sync(device):
 # --- 3. the demo, one epoch ----------------------------------------------------------------------
 
 def train_demo(report, device, timeout, fashion):
-    fashion = os.path.abspath(fashion)
-    if os.path.isdir(fashion):
+    if not os.path.isabs(fashion):  # given from where this started; the demo runs from the root
+        fashion = os.path.relpath(os.path.abspath(fashion), ROOT)
+    if os.path.isdir(os.path.join(ROOT, fashion)):
         data = ["--dataset", "fashion-mnist", "--data-dir", fashion]
         report(f"demos.train_convnet --device {device}, one epoch of Fashion-MNIST ({fashion}):")
     else:
