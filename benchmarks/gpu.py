@@ -106,7 +106,7 @@ def seam_checks(report, device):
     def module_files():
         np.random.seed(0)
         net = SimpleConvNet().to(device)
-        assert all(net.params[k] is p._data for k, p in net._by_key.items()), "params no longer aliased"
+        by_key(net)  # params still aliases the parameters' arrays
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "net.npz")
             net.save(path)
@@ -117,7 +117,7 @@ def seam_checks(report, device):
         a = to_device(net.predict(to_device(x, device)).data, "cpu")
         assert np.allclose(a, back.predict(x).data, rtol=1e-10, atol=1e-12)
         cpu = net.to("cpu")
-        assert cpu.params["W1"] is cpu._by_key["W1"]._data and type(cpu.params["W1"]) is np.ndarray
+        assert by_key(cpu)["W1"].data is cpu.params["W1"] and type(cpu.params["W1"]) is np.ndarray
 
     def train_mnist():
         cmd = [sys.executable, "-m", "demos.train_mnist", "--device", device, "--iters", "300", "--quiet"]
@@ -195,6 +195,15 @@ def batch(dtype, seed=1):
     return rng.random((BATCH, 1, 28, 28)).astype(dtype), rng.integers(0, 10, BATCH)
 
 
+def by_key(net):
+    """The book's keys (W1, b1, ...) -> the Parameter whose array net.params holds under the key."""
+    params = net.parameters()
+    found = {k: [p for p in params if p.data is a] for k, a in net.params.items()}
+    if not all(len(ps) == 1 for ps in found.values()):
+        raise AssertionError(f"params does not alias the parameters' arrays: {sorted(k for k, ps in found.items() if len(ps) != 1)}")
+    return {k: ps[0] for k, ps in found.items()}
+
+
 def engine_net(name, dtype, device):
     np.random.seed(0)  # the same weights on every device
     return NETS[name](dtype=dtype).to(device)
@@ -210,7 +219,7 @@ def engine_grads(net, x, t):
     net.zero_grad()
     loss = engine_loss(net, x, t, train=False)
     loss.backward()
-    return float(loss.item()), {k: to_device(p.grad.data, "cpu") for k, p in net._by_key.items()}
+    return float(loss.item()), {k: to_device(p.grad.data, "cpu") for k, p in by_key(net).items()}
 
 
 def torch_forward(torch, name, params, x, train):
@@ -235,8 +244,8 @@ def torch_forward(torch, name, params, x, train):
 
 
 def torch_params(torch, net):
-    return {k: torch.tensor(to_device(p._data, "cpu"), device="cuda", requires_grad=True)
-            for k, p in net._by_key.items()}
+    return {k: torch.tensor(to_device(p.data, "cpu"), device="cuda", requires_grad=True)
+            for k, p in by_key(net).items()}
 
 
 def compare_numbers(report, torch, device, name):
