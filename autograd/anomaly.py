@@ -16,6 +16,7 @@ import zlib
 
 import numpy as np
 
+from .device import array_module, is_gpu
 from .tensor import Tensor, state
 
 _PACKAGES = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), p) + os.sep
@@ -43,7 +44,7 @@ def user_line():
 def _nonfinite(a):
     """Which of 'nan' and 'inf' the values of `a` hold (labels, masks and shapes hold neither)."""
     a = a._data if isinstance(a, Tensor) else a
-    if not isinstance(a, (float, np.ndarray, np.generic)) or np.asarray(a).dtype.kind not in "fc":
+    if not (isinstance(a, (float, np.ndarray, np.generic)) or is_gpu(a)) or array_module(a).asarray(a).dtype.kind not in "fc":
         return set()
     if np.isfinite(a).all():
         return set()

@@ -7,6 +7,7 @@ the sum of their gradients. No recursion anywhere: a graph a million nodes deep 
 """
 import numpy as np
 
+from .device import array_module
 from .function import Function, freed_message, parents
 from .tensor import Tensor, _wrap, as_float_array, clock, state
 
@@ -264,9 +265,9 @@ def _accumulate(t, g, upstream):
         g = g.astype(dtype)
     if t.grad is not None:
         g = t.grad._data + g
-    elif type(g) is np.ndarray and (g is upstream or g.base is not None):
+    elif g is upstream or g.base is not None:
         g = g.copy()
-    t.grad = _wrap(g if type(g) is np.ndarray else _asarray(g))  # a NumPy scalar: 0-d arrays only
+    t.grad = _wrap(_asarray(g) if isinstance(g, np.generic) else g)  # a NumPy scalar: 0-d arrays only
 
 
 def _as_tensor(g):
@@ -281,7 +282,7 @@ def _own(g, dtype):
         t = _wrap(g._data.astype(dtype), g._node)
         t._requires_grad = g._requires_grad
         return t
-    return np.array(g, dtype=dtype)
+    return array_module(g).array(g, dtype=dtype)
 
 
 from . import anomaly  # noqa: E402

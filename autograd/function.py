@@ -16,6 +16,7 @@ Tensor whose node is the `ctx` itself: the node of the graph is the layer object
 """
 import numpy as np
 
+from .device import check_same, in_use
 from .tensor import Tensor, as_float_array, clock, state
 
 _new = object.__new__
@@ -68,6 +69,8 @@ class Function:
                 arrays.append(np.asarray(a) if type(a) is list else a)
                 needs.append(False)
                 heads.append(None)
+        if in_use[0]:
+            check_same(cls.__name__, arrays)
         needs = tuple(needs)
         ctx.needs_input_grad = needs = _NEEDS.get(needs, needs)
         if len(arrays) == 2 and arrays[0] is arrays[1] and args[0] is not args[1]:
@@ -148,7 +151,7 @@ def _share_version(t, args):
 
 def _memory(a):
     """The object that owns the memory of array `a` (the end of its chain of bases)."""
-    while isinstance(a, np.ndarray) and a.base is not None:
+    while getattr(a, "base", None) is not None:  # NumPy's arrays and CuPy's alike
         a = a.base
     return a
 

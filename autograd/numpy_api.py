@@ -19,6 +19,7 @@ import numpy as np
 
 from . import functions as F
 from . import ops
+from .device import is_gpu
 from .tensor import LostGradientWarning, Tensor, state
 
 # ufuncs that are ops of the table, called with positional arguments only
@@ -211,7 +212,8 @@ def scalar(t, what):
             f"{what}() of a Tensor needs exactly one element; this one has shape {t.shape} "
             f"({t._data.size} elements)" + ("; use np.any(t > 0) or np.all(t > 0) for a truth value"
                                             if what == "bool" else ""))
-    return t._data.reshape(-1)[0]
+    x = t._data.reshape(-1)[0]
+    return x.get()[()] if is_gpu(x) else x  # a NumPy scalar from either device
 
 
 def format_tensor(t, spec):

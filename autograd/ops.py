@@ -15,6 +15,7 @@ import operator
 
 import numpy as np
 
+from .device import array_module, device_of, is_gpu, to_device
 from .function import Function
 from .tensor import Tensor, _raw
 
@@ -136,9 +137,9 @@ class Where(Op):
 
     @staticmethod
     def forward(ctx, cond, x, y):
-        if np.asarray(cond).dtype != bool:
-            raise TypeError(f"the condition must be a boolean array, got dtype {np.asarray(cond).dtype}")
-        cond = np.array(cond)  # a copy: the caller may change theirs before backward
+        if _dtype(cond) != bool:
+            raise TypeError(f"the condition must be a boolean array, got dtype {_dtype(cond)}")
+        cond = array_module(cond).array(cond)  # a copy: the caller may change theirs before backward
         ctx.save_for_backward(cond)
         return np.where(cond, x, y)
 
@@ -477,7 +478,9 @@ def _own_index(index):
     """`index` with its arrays and lists copied: the caller may change theirs after forward."""
     if isinstance(index, tuple):
         return tuple(_own_index(i) for i in index)
-    return np.array(index) if isinstance(index, (np.ndarray, list)) else index
+    if isinstance(index, (np.ndarray, list)) or is_gpu(index):
+        return array_module(index).array(index)
+    return index
 
 
 def _axis_slices(axis, item):
@@ -563,7 +566,7 @@ class CrossEntropy(Op):
             raise ValueError(f"cross_entropy expects logits of shape (N, C) or (C,), got {x.shape}")
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
         n = len(x2)
-        labels, t = _targets(t, x2.shape, x.dtype)
+        labels, t = _targets(t, x2.shape, x.dtype, array_module(x))
         z = x2 - x2.max(axis=1, keepdims=True)
         e = np.exp(z)
         s = e.sum(axis=1, keepdims=True)
@@ -572,11 +575,12 @@ class CrossEntropy(Op):
             ctx.save_for_backward(x, p[0], t[0])
         else:
             ctx.save_for_backward(x, p, t)
+        xp = array_module(x)
         if n == 0:  # the mean over no samples, as NumPy's mean and PyTorch give it
-            return np.array(np.nan, x.dtype)
+            return xp.array(np.nan, x.dtype)
         if labels is None:
             return -(t * _log_p(p, z, s)).sum() / n
-        return -_log_p(p, z, s, (np.arange(n), labels)).sum() / n
+        return -_log_p(p, z, s, (xp.arange(n), labels)).sum() / n
 
     @staticmethod
     def backward(ctx, g):                       # SoftmaxWithLoss: dx = (y - t) / batch_size
@@ -601,10 +605,11 @@ def _log_p(p, z, s, at=...):
 _TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float16, np.float32, np.float64)}
 
 
-def _targets(t, shape, dtype):
-    """(labels or None, rows of probabilities): class indices become one-hot rows; checked."""
+def _targets(t, shape, dtype, xp):
+    """(labels or None, rows of probabilities): class indices become one-hot rows; checked.
+    A number as the label goes to the logits' device (`xp`, their array module)."""
     n, c = shape
-    t = np.asarray(t)
+    t = xp.asarray(t)
     if (t.shape == shape or (n == 1 and t.shape == (c,))) and not (c == 1 and t.dtype.kind in "iu"):
         return None, t.astype(dtype).reshape(shape)  # a copy: the caller may change theirs
     if t.shape not in ((n,), (n, 1), ()) or (t.shape == () and n != 1):  # (N, 1): the book's labels
@@ -621,11 +626,11 @@ def _targets(t, shape, dtype):
             raise TypeError(f"cross_entropy: class labels must be integers, got {labels[bad[0]]} "
                             f"at position {bad[0]}")
         labels = labels.astype(np.int64)
-    onehot = np.zeros(shape, dtype)
+    onehot = xp.zeros(shape, dtype)
     try:
-        if n and labels.min() < 0:  # a negative index would silently wrap around
+        if n and (labels.min() < 0 or labels.max() >= c):  # negative ones (and any on a GPU) would wrap around
             raise IndexError
-        onehot[np.arange(n), labels] = 1
+        onehot[xp.arange(n), labels] = 1
     except IndexError:
         bad = np.flatnonzero((labels < 0) | (labels >= c))[0]
         raise ValueError(f"cross_entropy: label {labels[bad]} at position {bad} is out of range "
@@ -635,13 +640,19 @@ def _targets(t, shape, dtype):
 
 # --- what the vjps call besides operators: arrays in a normal backward, Tensors under create_graph
 
+def _dtype(a):
+    """The dtype of an array on either device, or of what np.asarray makes of `a`."""
+    return a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
+
+
 def _either(op, array_fn):
     return lambda a, **kw: op.apply(a, **kw) if isinstance(a, Tensor) else array_fn(a, **kw)
 
 
 def _scatter_array(g, index, shape):
-    out = np.zeros(shape, dtype=np.result_type(g))
-    np.add.at(out, index, g)
+    xp = array_module(g)
+    out = xp.zeros(shape, dtype=g.dtype)
+    xp.add.at(out, index, g)
     return out
 
 
@@ -756,7 +767,7 @@ def im2col_array(x, fh, fw, stride=1, pad=0):
     sh, sw = _pair_of(stride)
     if pad:
         x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    win = np.lib.stride_tricks.sliding_window_view(x, (fh, fw), axis=(2, 3))[:, :, ::sh, ::sw]
+    win = array_module(x).lib.stride_tricks.sliding_window_view(x, (fh, fw), axis=(2, 3))[:, :, ::sh, ::sw]
     oh, ow = win.shape[2:4]
     return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * fh * fw)
 
@@ -768,7 +779,7 @@ def col2im_array(col, shape, fh, fw, stride=1, pad=0):
     oh, ow = _output_size("col2im", shape, fh, fw, stride, pad)
     sh, sw = _pair_of(stride)
     col = col.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2)
-    img = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
+    img = array_module(col).zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=col.dtype)
     for y in range(fh):
         for x in range(fw):
             img[:, :, y:y + sh * oh:sh, x:x + sw * ow:sw] += col[:, :, y, x]
@@ -879,8 +890,9 @@ class MaxPool2d(Op):
                 return out.transpose(0, 3, 1, 2)
         col = im2col_array(x, pool_h, pool_w, stride, pad).reshape(-1, pool_h * pool_w)
         arg_max = col.argmax(axis=1)
-        out = col[np.arange(len(col)), arg_max]
-        ctx.save_for_backward(np.arange(pool_h * pool_w) == arg_max[:, None])
+        xp = array_module(col)
+        out = col[xp.arange(len(col)), arg_max]
+        ctx.save_for_backward(xp.arange(pool_h * pool_w) == arg_max[:, None])
         ctx.geometry = (x.shape, pool_h, pool_w, stride, pad)
         return out.reshape(n, oh, ow, c).transpose(0, 3, 1, 2)
 
@@ -941,10 +953,10 @@ class Dropout(Op):
             ctx.save_for_backward(1 - ratio)
             return x * (1 - ratio)
         if mask is None:
-            mask = np.random.rand(*np.shape(x)) > ratio
-        elif np.shape(mask) != np.shape(x) or np.asarray(mask).dtype != bool:
+            mask = array_module(x).random.rand(*np.shape(x)) > ratio
+        elif np.shape(mask) != np.shape(x) or _dtype(mask) != bool:
             raise ValueError(f"dropout: the mask must be a boolean array of the input's shape "
-                             f"{np.shape(x)}, got {np.asarray(mask).dtype} of shape {np.shape(mask)}")
+                             f"{np.shape(x)}, got {_dtype(mask)} of shape {np.shape(mask)}")
         ctx.save_for_backward(mask)
         return x * mask
 
@@ -990,7 +1002,8 @@ class BatchNorm(Op):
             if running_mean is None or running_var is None:
                 raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
             # statistics kept in another float type do not change the result's (float32 stays float32)
-            running_mean, running_var = (np.asarray(a).astype(x.dtype, copy=False) for a in (running_mean, running_var))
+            running_mean, running_var = (to_device(a, device_of(x)).astype(x.dtype, copy=False)
+                                         for a in (running_mean, running_var))
         mu, var, xc, std, xn = _standardize(x2, training, running_mean, running_var)
         if training:
             for run, batch in ((running_mean, mu), (running_var, var)):
@@ -1027,3 +1040,20 @@ class BatchNorm(Op):
 
 
 _sqrt = _either(Sqrt, np.sqrt)
+
+
+# --- moving between devices (autograd.device) ---------------------------------------------------
+
+class ToDevice(Function):
+    """`t.to(device)`: a copy on the other device; its gradient goes back to the input's device.
+    Not in OPS: the property suite runs each op on one device (benchmarks/gpu.py runs it on the
+    GPU through this op)."""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.source = device_of(x)
+        return to_device(x, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.source) if isinstance(g, Tensor) else to_device(g, ctx.source)

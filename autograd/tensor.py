@@ -4,6 +4,8 @@ import threading
 
 import numpy as np
 
+from .device import check_device, device_of, in_use, is_gpu, to_device
+
 
 class _State(threading.local):
     """Per-thread switches: recording on/off, anomaly checks on/off. Every op reads both, so
@@ -111,10 +113,14 @@ def as_float_array(data, what="Tensor data"):
     representation of 0-d data (writable in place, like any other tensor's)."""
     if isinstance(data, np.ndarray) and data.dtype.kind == "f":
         return data
-    try:
-        arr = np.asarray(data)
-    except (ValueError, TypeError) as e:
-        raise TypeError(f"{what} must be a number, a list or an ndarray of numbers: {e}") from None
+    if is_gpu(data):
+        in_use[0] = True  # a GPU array: ops check their inputs' devices from now on
+        arr = data
+    else:
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as e:
+            raise TypeError(f"{what} must be a number, a list or an ndarray of numbers: {e}") from None
     if arr.dtype.kind in "biu":
         return arr.astype(np.float64)
     if arr.dtype.kind != "f":
@@ -136,8 +142,9 @@ class Tensor:
     __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "_base", "_views",
                  "__weakref__")
 
-    def __init__(self, data, requires_grad=False, name=None):
-        self._data = as_float_array(data._data if isinstance(data, Tensor) else data)
+    def __init__(self, data, requires_grad=False, name=None, device=None):
+        data = data._data if isinstance(data, Tensor) else data
+        self._data = as_float_array(data if device is None else to_device(data, device))
         self.grad = None
         self._requires_grad = bool(requires_grad)
         self._node = None
@@ -153,7 +160,8 @@ class Tensor:
     # --- the array -------------------------------------------------------------------------
     @property
     def data(self):
-        return np.asarray(self._data)
+        data = self._data
+        return data if type(data) is np.ndarray or is_gpu(data) else np.asarray(data)
 
     @data.setter
     def data(self, value):
@@ -198,6 +206,14 @@ class Tensor:
     size = property(lambda self: self._data.size)
     dtype = property(lambda self: self._data.dtype)
     T = property(lambda self: self.transpose())
+    device = property(lambda self: device_of(self._data))  # "cpu" or "cuda"
+
+    def to(self, device):
+        """This tensor on `device` ("cpu" or "cuda"): itself where it is already there, else a
+        copy there, through which gradients flow back (autograd.device)."""
+        if device_of(self._data) == check_device(device):
+            return self
+        return ops.ToDevice.apply(self, device=device)
 
     def item(self):
         if self._data.size != 1:
@@ -205,6 +221,8 @@ class Tensor:
         return self._data.item()
 
     def numpy(self):
+        if is_gpu(self._data):
+            raise TypeError("numpy() of a Tensor on cuda: copy it to the CPU first, t.to('cpu').numpy()")
         return self.data
 
     def detach(self):
@@ -228,7 +246,7 @@ class Tensor:
 
     def copy_(self, src):
         """Write `src` into this tensor's own array (same shape), keeping every alias to it."""
-        src = np.asarray(_raw(src))
+        src = to_device(_raw(src), self.device)  # from either device, as PyTorch's copy_
         if src.shape != self.shape:
             raise ValueError(f"copy_: source of shape {src.shape} does not match tensor of shape {self.shape}")
         self.data[...] = src
@@ -246,14 +264,19 @@ class Tensor:
         return len(self._data)
 
     def __array__(self, dtype=None, copy=None):
+        if is_gpu(self._data):
+            raise TypeError("a Tensor on cuda does not become a NumPy array implicitly: copy it to "
+                            "the CPU first, t.to('cpu')")
         if self._requires_grad and state.mode[0]:
             numpy_api.warn_lost_gradient(self)
         a = np.asarray(self._data, dtype=dtype)
         return a.copy() if copy else a
 
     def __repr__(self):
-        body = np.array2string(np.asarray(self._data), separator=", ", prefix="Tensor(")
+        body = np.array2string(to_device(self._data, "cpu"), separator=", ", prefix="Tensor(")
         extra = "" if self._data.dtype == np.float64 else f", dtype={self._data.dtype}"
+        if is_gpu(self._data):
+            extra += ", device='cuda'"
         if self._node is not None:
             extra += f", grad_fn={type(self._node).__name__}"
         elif self._requires_grad:

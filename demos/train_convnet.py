@@ -21,7 +21,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 import nn  # noqa: E402
-from demos.train_mnist import plot_curves, positive, progress  # noqa: E402
+from demos.train_mnist import on, plot_curves, positive, progress  # noqa: E402
 from nn.datasets import (TEST_IMAGES, TEST_LABELS, DatasetError, load_fashion_mnist, load_mnist,  # noqa: E402
                          read_idx)
 
@@ -44,6 +44,8 @@ def parse_args(argv=None, prog="python -m demos.train_convnet"):
     p.add_argument("--eval-samples", type=positive(int), default=1000, metavar="N",
                    help="images of each set scored after every epoch")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="where the network trains: cuda needs CuPy and a GPU")
     p.add_argument("--plot", metavar="PATH", help="write a PNG of the loss and accuracy curves")
     p.add_argument("--save", metavar="PATH", help="write the trained parameters to an .npz")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -84,22 +86,24 @@ def main(argv=None):
     if args.max_train:
         x_train, t_train = x_train[:args.max_train], t_train[:args.max_train]
     np.random.seed(args.seed)
-    net = nn.SimpleConvNet(input_dim=x_train.shape[1:], dtype=dtype)
+    net = nn.SimpleConvNet(input_dim=x_train.shape[1:], dtype=dtype).to(args.device)
     opt = OPTIMIZERS[args.optimizer](net.parameters(), lr=args.lr)
     train_size = len(x_train)
     iter_per_epoch = max(train_size // args.batch_size, 1)
     steps = args.epochs * iter_per_epoch
     k = args.eval_samples
+    # the datasets stay NumPy: the steps move their batches, the evaluation its sets (once)
+    train_eval, test_eval = on(args.device, x_train[:k], t_train[:k]), on(args.device, x_test, t_test)
     print(f"{args.dataset} from {where}: {train_size} training and {len(x_test)} test images; SimpleConvNet "
           f"(conv 30x5x5 - pool - 100 - 10), batch {args.batch_size}, {args.optimizer} lr {args.lr}, {dtype}, "
-          f"{args.epochs} epochs of {iter_per_epoch} steps")
+          f"{args.epochs} epochs of {iter_per_epoch} steps on {args.device}")
     losses, train_acc, test_acc = [], [], []
     bar = progress(steps, args.quiet)
     start, eval_s, done = time.perf_counter(), 0.0, 0
     try:
         for i in range(steps):
             batch_mask = np.random.choice(train_size, args.batch_size)
-            loss = net.loss_tensor(x_train[batch_mask], t_train[batch_mask], train_flg=True)
+            loss = net.loss_tensor(*on(args.device, x_train[batch_mask], t_train[batch_mask]), train_flg=True)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -108,8 +112,8 @@ def main(argv=None):
             bar.update()
             if done % iter_per_epoch == 0:
                 t0 = time.perf_counter()
-                train_acc.append(net.accuracy(x_train[:k], t_train[:k]))
-                test_acc.append(net.accuracy(x_test[:k], t_test[:k]))
+                train_acc.append(net.accuracy(*train_eval))
+                test_acc.append(net.accuracy(test_eval[0][:k], test_eval[1][:k]))
                 eval_s += time.perf_counter() - t0
                 bar.write(f"epoch {done // iter_per_epoch:2d}  loss {losses[-1]:.4f}  train acc {train_acc[-1]:.4f}  "
                           f"test acc {test_acc[-1]:.4f}  (first {k} images)")
@@ -117,7 +121,7 @@ def main(argv=None):
         bar.write(f"interrupted after {done} of {steps} steps")
     train_s = time.perf_counter() - start - eval_s
     bar.close()
-    final = net.accuracy(x_test, t_test)
+    final = net.accuracy(*test_eval)
     wall = time.perf_counter() - start
     print(f"final: test acc {final:.4f} on all {len(x_test)} test images; {done} steps in {wall:.1f} s "
           f"with evaluation ({done / train_s:.2f} steps/s in the {train_s:.1f} s of training)")

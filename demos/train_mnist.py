@@ -26,6 +26,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 import nn  # noqa: E402
+from autograd.device import to_device  # noqa: E402
 from nn.datasets import DatasetError, find_dataset  # noqa: E402
 
 OPTIMIZERS = {"sgd": nn.optim.SGD, "momentum": nn.optim.Momentum, "adagrad": nn.optim.AdaGrad,
@@ -70,6 +71,8 @@ def parse_args(argv=None):
                    help="data and parameter type (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0,
                    help="seeds the weights and the minibatches (default: %(default)s)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="where the network trains: cuda needs CuPy and a GPU (default: %(default)s)")
     p.add_argument("--plot", metavar="PATH",
                    help="write the loss and accuracy curves, e.g. curves.png (default: no plot)")
     p.add_argument("--save", metavar="PATH",
@@ -223,6 +226,11 @@ class StopOnInterrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
+def on(device, *arrays):
+    """The arrays on `device`: the same arrays for the CPU, copies on the GPU."""
+    return tuple(to_device(a, device) for a in arrays)
+
+
 def main(argv=None):
     """Train as the flags say; returns the final accuracies, the steps run and the timings."""
     args = parse_args(argv)
@@ -233,10 +241,13 @@ def main(argv=None):
     x_train, x_test = x_train.astype(dtype, copy=False), x_test.astype(dtype, copy=False)
     np.random.seed(args.seed)
     net = nn.TwoLayerNet(input_size=x_train.shape[1], hidden_size=args.hidden, output_size=10, dtype=dtype)
-    opt = OPTIMIZERS[args.optimizer](net.parameters(), lr=args.lr)
-    if args.graph:
+    if args.graph:  # drawn on the CPU, before the network moves
         draw_step(args.graph, net, x_train[:args.batch_size], t_train[:args.batch_size])
         net.zero_grad()
+    net.to(args.device)
+    opt = OPTIMIZERS[args.optimizer](net.parameters(), lr=args.lr)
+    # the datasets stay NumPy: the steps move their batches, the evaluation its sets (once)
+    eval_sets = [on(args.device, x, t) for x, t in ((x_train, t_train), (x_test, t_test))]
 
     train_size = x_train.shape[0]
     iter_per_epoch = max(train_size // args.batch_size, 1)
@@ -245,8 +256,8 @@ def main(argv=None):
           f"{args.iters} steps, an epoch every {iter_per_epoch}", flush=True)
 
     def evaluate(i):
-        train_acc.append(net.accuracy(x_train, t_train))
-        test_acc.append(net.accuracy(x_test, t_test))
+        train_acc.append(net.accuracy(*eval_sets[0]))
+        test_acc.append(net.accuracy(*eval_sets[1]))
         loss = f"{losses[-1]:.4f}" if losses else "   -  "
         bar.write(f"epoch {len(train_acc) - 1:2d}  iter {i:5d}  loss {loss}  "
                   f"train acc {train_acc[-1]:.4f}  test acc {test_acc[-1]:.4f}")
@@ -257,7 +268,7 @@ def main(argv=None):
     with StopOnInterrupt() as interrupt:
         for i in range(args.iters):
             batch_mask = np.random.choice(train_size, args.batch_size)
-            loss = net.loss_tensor(x_train[batch_mask], t_train[batch_mask])
+            loss = net.loss_tensor(*on(args.device, x_train[batch_mask], t_train[batch_mask]))
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -45,7 +45,7 @@ class Affine(Module):
         self.b = Parameter(np.zeros(out_features, dtype=dtype), name="b")
 
     def forward(self, x):
-        if not isinstance(x, (Tensor, np.ndarray)):
+        if not hasattr(x, "ndim"):  # a list; Tensors and arrays of either device have a shape
             x = np.asarray(x)
         flat = x.reshape(len(x), -1) if x.ndim > 2 else x
         try:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from autograd import Tensor
+from autograd.device import array_module, check_device, device_of, to_device
 
 NPZ_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")  # a zip archive (.npz), or an .npy file
 
@@ -90,6 +91,37 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
+    def to(self, device):
+        """Move every parameter (with its gradient) and buffer to `device` ("cpu" or "cuda") in
+        place, and returns the module. The Parameters stay the same objects, and dicts of this
+        module's tree that held a moved array (the book networks' `params`) get the moved one.
+        Make the optimizer after moving: its state lives on the parameters' device."""
+        check_device(device)
+        moved = {}  # id of an old array -> (the old array, the moved one)
+        for p in self.parameters():
+            new = to_device(p._data, device)
+            if new is not p._data:
+                moved[id(p._data)] = (p._data, new)
+                p.data = new  # through the setter: a graph that saved the old array refuses backward
+                if p.grad is not None:
+                    p.grad = Tensor(p.grad, device=device)
+        modules = [self]
+        for m in modules:  # this module and every submodule, breadth first
+            for name in m.buffer_names:
+                old = getattr(m, name)
+                new = to_device(old, device)
+                if new is not old:
+                    moved[id(old)] = (old, new)
+                    setattr(m, name, new)
+            modules.extend(sub for _, sub in m.named_children() if sub not in modules)
+        for m in modules:
+            for value in vars(m).values():
+                if isinstance(value, dict):
+                    for key, a in value.items():
+                        if id(a) in moved and moved[id(a)][0] is a:
+                            value[key] = moved[id(a)][1]
+        return self
+
     def state_dict(self):
         """Parameter name -> a copy of its array; buffers (running statistics) too."""
         state = {name: p.data.copy() for name, p in self.named_parameters()}
@@ -110,7 +142,7 @@ class Module:
             raise KeyError(f"load_state_dict: {type(self).__name__} state does not match: "
                            f"missing {missing}, unexpected {extra}")
         for name, p in own.items():
-            value = np.asarray(state[name])
+            value = array_module(state[name]).asarray(state[name])
             if value.shape != p.shape:
                 raise ValueError(f"load_state_dict: parameter '{name}' has shape {p.shape}, "
                                  f"the state has {value.shape}")
@@ -121,7 +153,7 @@ class Module:
             if isinstance(p, Tensor):
                 p.copy_(state[name])
             else:  # a buffer: in place, so that aliases of it stay valid
-                p[...] = state[name]
+                p[...] = to_device(state[name], device_of(p))
 
     def save(self, path):
         """Write the state dict to an .npz file atomically: a failure leaves the old file intact."""
@@ -132,7 +164,7 @@ class Module:
         f = open(tmp, "xb")
         try:
             with f:
-                np.savez(f, **self.state_dict())
+                np.savez(f, **{k: to_device(a, "cpu") for k, a in self.state_dict().items()})
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)

@@ -105,7 +105,7 @@ def help_entries(main, capsys):
 
 TRAIN_DEFAULTS = {"--dataset": "mnist", "--data-dir": "$AUTOGRAD_DATA, the cache, a download, then for mnist "
                   "the bundled test digits", "--iters": "10000", "--batch-size": "100", "--lr": "0.1",
-                  "--hidden": "50", "--optimizer": "sgd", "--dtype": "float64", "--seed": "0",
+                  "--hidden": "50", "--optimizer": "sgd", "--dtype": "float64", "--seed": "0", "--device": "cpu",
                   "--plot": "no plot", "--save": "not saved", "--graph": "not drawn",
                   "--quiet": "a bar on stderr"}
 
