@@ -678,10 +678,11 @@ _positive = _either(Positive, lambda y: y > 0)
 
 class Copy(Op):
     """A copy of x in the graph: the book's `out = x.copy()` on a Tensor."""
+    formula = "dx = dout"
 
     @staticmethod
     def forward(ctx, x):
-        return np.array(x)
+        return x.copy()
 
     @staticmethod
     def backward(ctx, g):
@@ -691,14 +692,17 @@ class Copy(Op):
 class SetItem(Op):
     """x with v written at index (x itself is left as it is): what `t[index] = v` records. Only
     the elements of v that land in the result get a gradient (a repeated index keeps the last)."""
+    formula = "dx = dout where not overwritten, dv = dout[index] where v landed"
 
     @staticmethod
     def forward(ctx, x, v, index):
-        out = np.array(x)
+        xp = array_module(x)
+        out = x.copy()
         out[index] = v
-        kept = np.ones(np.shape(x), out.dtype)
+        kept = xp.ones(x.shape, out.dtype)
         kept[index] = 0                         # x's elements that were overwritten get no gradient
-        ctx.save_for_backward(kept, _landed(np.shape(x), index, np.shape(v)).astype(out.dtype))
+        landed = xp.asarray(_landed(x.shape, index, np.shape(v)), dtype=out.dtype)
+        ctx.save_for_backward(kept, landed)
         ctx.index = _own_index(index)
         return out
 
