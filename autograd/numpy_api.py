@@ -19,7 +19,7 @@ import numpy as np
 
 from . import functions as F
 from . import ops
-from .device import is_gpu
+from .device import array_module, is_gpu
 from .tensor import LostGradientWarning, Tensor, state
 
 # ufuncs that are ops of the table, called with positional arguments only
@@ -182,7 +182,8 @@ def _copy(a, order="K", subok=False):
 def _where(condition, *xy):
     if not xy:  # np.where(cond) is np.nonzero(cond): indices
         return np.where(_values(condition))
-    return F.where(np.asarray(_values(condition), dtype=bool), *xy)
+    condition = _values(condition)
+    return F.where(array_module(condition).asarray(condition, dtype=bool), *xy)
 
 
 FUNCTIONS = {np.dot: _dot, np.sum: _reduction("sum", F.sum), np.mean: _reduction("mean", F.mean),

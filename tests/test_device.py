@@ -95,7 +95,8 @@ def _there(a, dtype=None):
 def gpu(monkeypatch):
     cupy = types.ModuleType("cupy")
     cupy.ndarray = StandInArray
-    cupy.asarray = lambda a: a if isinstance(a, StandInArray) else _there(a)
+    cupy.asarray = lambda a, dtype=None: (a if isinstance(a, StandInArray) and dtype in (None, a.dtype)
+                                          else _there(a, dtype))
     cupy.array = _there
     cupy.zeros = lambda *a, **k: np.zeros(*a, **k).view(StandInArray)
     cupy.arange = lambda *a, **k: np.arange(*a, **k).view(StandInArray)
@@ -132,6 +133,7 @@ def test_inputs_on_two_devices_are_an_error_naming_both(gpu):
     with pytest.raises(RuntimeError, match="CrossEntropy: .*input 0 is on cuda, input 1 on cpu"):
         F.cross_entropy(g.reshape(1, 2), np.array([1]))
     assert (g + c.to("cuda")).device == "cuda" and (g * 2.0).device == "cuda"  # numbers go anywhere
+    assert np.where(g > 1.5, g, -g).device == "cuda"  # the condition made where its tensor is
 
 
 @pytest.mark.parametrize("labels", [np.int64(1), 1])
