@@ -929,7 +929,7 @@ def _tiled_max(x, p, pad, oh, ow):
     out = win[:, :, 0, :, 0].copy()
     for i, j in offsets[1:]:
         np.maximum(out, win[:, :, i, :, j], out=out)
-    first_max = np.empty(win.shape, dtype=bool)
+    first_max = array_module(x).empty(win.shape, dtype=bool)
     taken = None                                # windows whose first maximum is found
     for i, j in offsets:
         found = first_max[:, :, i, :, j]
