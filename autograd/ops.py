@@ -249,7 +249,9 @@ class ReLU(Op):
     @staticmethod
     def backward(ctx, g):                       # Relu layer: dout where x > 0, else 0 (0 at x = 0)
         (y,) = ctx.saved_tensors
-        return g * _positive(y)
+        if isinstance(g, Tensor):               # create_graph: the zeros stay a function of y
+            return np.where(y.data > 0, g, 0 * _positive(y))  # (derivative 0), as PyTorch's
+        return np.where(y > 0, g, 0)            # 0 under the mask even for dout = inf (inf * 0 is NaN)
 
 
 # --- matrix product ----------------------------------------------------------------------------

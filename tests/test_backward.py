@@ -595,3 +595,12 @@ def test_no_grad_and_enable_grad_decorate_with_or_without_parentheses():
     with no_grad():
         assert inner() is True
     assert autograd.is_grad_enabled()
+
+
+def test_relu_gives_zero_under_its_mask_even_for_an_infinite_gradient():
+    """The book's `dout[mask] = 0` and PyTorch's threshold_backward: 0, not inf * 0 = NaN."""
+    x = Tensor([1.0, -2.0, 0.0], requires_grad=True)
+    x.relu().backward(np.array([np.inf, np.inf, -np.inf]))
+    np.testing.assert_array_equal(x.grad.data, [np.inf, 0.0, 0.0])
+    (g,) = autograd.grad(x.relu().sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data, [1.0, 0.0, 0.0])
