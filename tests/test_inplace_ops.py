@@ -115,6 +115,7 @@ def test_micrograds_in_place_updates_give_pytorchs_numbers():
     a, b = leaf(-4.0), leaf(2.0)
     c = a + b
     d = a * b + b ** 3
+    c_before, d_before = c, d
     c += c + 1
     c += 1 + c + (-a)
     d += d * 2 + (b + a).relu()
@@ -124,6 +125,7 @@ def test_micrograds_in_place_updates_give_pytorchs_numbers():
     g = f / 2.0
     g += 10.0 / f
     g.backward()
+    assert c is c_before and d is d_before  # changed in place, not rebound
     assert abs(g.item() - 24.70408163265306) < 1e-9
     assert abs(a.grad.item() - 138.83381924198252) < 1e-9
     assert abs(b.grad.item() - 645.5772594752186) < 1e-9
@@ -143,9 +145,10 @@ def test_a_recorded_update_changes_the_tensor_object_and_its_gradient_flows():
 def test_a_plain_tensor_updated_with_one_that_requires_grad_joins_the_graph():
     w = leaf([1.0, 2.0])
     acc = Tensor(np.zeros(2))
+    alias = acc
     for k in range(3):
         acc += w * k
-    assert not acc.is_leaf and acc.requires_grad
+    assert acc is alias and not acc.is_leaf and acc.requires_grad
     acc.sum().backward()
     np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
 
@@ -202,7 +205,9 @@ def test_multiplying_by_a_constant_saves_nothing_so_a_later_update_is_harmless()
     x = leaf([1.0, 2.0])
     h = x * 1.0
     z = (h * 3.0).sum() + (2.0 / (h + 5)).sum()  # no op keeps h itself
+    array = h.data
     h += 1
+    assert h.data is array and h.data[0] == 2.0
     z.backward()
     np.testing.assert_allclose(x.grad.data, 3.0 - 2.0 / (np.array([1.0, 2.0]) + 5) ** 2)
 
@@ -224,7 +229,9 @@ def test_an_in_place_update_of_a_view_is_refused_while_recording_and_fine_under_
 def test_create_graph_through_a_recorded_update():
     x = leaf([1.0, 2.0])
     y = x * x
+    alias = y
     y *= 3
+    assert y is alias
     (g,) = autograd.grad(y.sum(), x, create_graph=True)
     np.testing.assert_array_equal(g.data, [6.0, 12.0])
     g.sum().backward()
