@@ -1054,6 +1054,7 @@ class ToDevice(Function):
     """`t.to(device)`: a copy on the other device; its gradient goes back to the input's device.
     Not in OPS: the property suite runs each op on one device (benchmarks/gpu.py runs it on the
     GPU through this op)."""
+    formula = "dx = dout moved back to x's device"
 
     @staticmethod
     def forward(ctx, x, device):

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from autograd import no_grad, numerical_gradient
+from autograd import enable_grad, no_grad, numerical_gradient
+from autograd.tensor import state
 
 from .layers import SoftmaxWithLoss
 from .module import NPZ_MAGIC, Module
@@ -56,7 +57,7 @@ class BookNetwork(Module):
     def predict(self, x, train_flg=False):
         """The scores as an array, as the book's predict: the layers in order, dropout and batch
         normalization in training mode if train_flg. No graph is kept."""
-        with no_grad():
+        with _numbers():
             return self._run(x, train_flg).data
 
     def loss_tensor(self, x, t, train_flg=False):
@@ -74,7 +75,7 @@ class BookNetwork(Module):
         plus 0.5 * weight_decay_lambda * sum(W**2) over every weight matrix (W1, W2, ...; not gamma
         or beta) when weight decay is on: a NumPy number, as the book's (no graph is kept, so the
         book's loops may store every loss)."""
-        with no_grad():
+        with _numbers():
             return self.loss_tensor(x, t, train_flg).data[()]
 
     def accuracy(self, x, t, batch_size=100):
@@ -135,3 +136,9 @@ class BookNetwork(Module):
             path = {key: path[id(p)] for key, p in self._by_key.items()}
             state = {path.get(k, k): v for k, v in state.items()}
         super().load_state_dict(state)
+
+
+def _numbers():
+    """Where the book's methods return numbers: nothing is recorded (the book's loops store every
+    loss), except inside viz.record(), whose picture shows the ops behind the number."""
+    return no_grad() if state.recorder is None else enable_grad()

@@ -23,5 +23,5 @@ def test_every_op_defined_in_the_table_module_is_in_the_table():
     # an op missing from OPS (Positive was) is never checked by test_op above
     defined = {name for name, c in vars(ops).items()
                if isinstance(c, type) and issubclass(c, Function) and c.__module__ == ops.__name__
-               and c is not ops.Op}
+               and c is not ops.Op and c is not ops.ToDevice}  # ToDevice: one op on two devices
     assert defined - set(OPS) == set()
