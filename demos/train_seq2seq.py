@@ -2,15 +2,15 @@
 
     python -m demos.train_seq2seq                         # the baseline on addition
     python -m demos.train_seq2seq --peeky --reverse       # 0.9+ test accuracy in 10 epochs
-    python -m demos.train_seq2seq --attention --epochs 2  # dates -> YYYY-MM-DD, with attention
+    python -m demos.train_seq2seq --attention --reverse   # dates -> YYYY-MM-DD, with attention
 
 The book's setup (ch07/train_seq2seq.py, ch08/train.py): the generated 'addition.txt' (or
 'date.txt' with --attention) split 45,000 / 5,000 with seed 1984, characters embedded in 16
 numbers, an LSTM of 128 (256 with attention), batch 128, Adam lr 0.001, gradients clipped at a
-norm of 5.0, 25 epochs. --reverse feeds each question backwards. After every epoch the exact-match
-accuracy on the whole test set is printed: the greedy answer, character by character, must be the
-right one. Ctrl-C stops after the current step and ends with the summary so far (--plot still
-writes); a second Ctrl-C aborts.
+norm of 5.0, 25 epochs. --reverse feeds each question backwards (chapter 8 does too). After
+every epoch the exact-match accuracy on the whole test set is printed: the greedy answer,
+character by character, must be the right one. Ctrl-C stops after the current step and ends
+with the summary so far (--plot still writes); a second Ctrl-C aborts.
 """
 import argparse
 import os

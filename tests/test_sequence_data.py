@@ -86,20 +86,20 @@ def test_generated_the_same_every_time_and_seed_only_shuffles(addition):
     np.testing.assert_array_equal(whole[order][:45000], x_train)
 
 
-def test_vocab_is_the_books_ids_in_order_of_first_appearance(addition):
+def test_vocab_is_the_books_ids_in_order_of_first_appearance():
+    import importlib
+    importlib.reload(sequence)  # a fresh vocabulary, as in a new process
+    (x, _), _ = sequence.load_data("addition.txt", seed=None)
     char_to_id, id_to_char = sequence.get_vocab()
     assert all(id_to_char[i] == c for c, i in char_to_id.items())
-    assert sorted(char_to_id.values()) == list(range(len(char_to_id)))
-    assert set("0123456789+_ ") <= set(char_to_id)
-    (x, _), _ = sequence.load_data("addition.txt", seed=None)
-    first = x[0]
-    q = "".join(id_to_char[int(c)] for c in first)
-    seen = []
-    for ch in q:
-        if ch not in seen:
-            seen.append(ch)
-    if char_to_id[seen[0]] == 0:  # addition.txt loaded first in this process
-        assert [char_to_id[c] for c in seen] == list(range(len(seen)))
+    assert sorted(char_to_id.values()) == list(range(len(char_to_id))) and set(char_to_id) == set("0123456789+_ ")
+    first_line = "".join(id_to_char[int(c)] for c in x[0])  # seed=None: the first line generated
+    seen = list(dict.fromkeys(first_line))
+    assert [char_to_id[c] for c in seen] == list(range(len(seen)))
+    # the vocabulary grows over the sets loaded, as the book's: dates add letters, keep the digits' ids
+    before = dict(char_to_id)
+    sequence.load_data("date.txt")
+    assert sequence.get_vocab()[0].items() >= before.items() and len(sequence.get_vocab()[0]) > len(before)
 
 
 def test_an_unknown_set_is_a_named_error():
