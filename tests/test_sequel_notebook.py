@@ -19,7 +19,14 @@ def test_the_sequel_notebook_checks_each_layer_and_draws_the_curves():
     assert "exact-match accuracy on 200 test questions" in texts
 
 
-def test_the_sequel_notebook_keeps_a_place_for_watching_bptt():
+def test_the_sequel_notebook_records_two_steps_of_an_rnn_and_plays_them():
+    """BPTT watched: the record shows both steps named after the variables, the weights used by
+    both steps with their gradients, and a player of the forward and backward frames."""
     import json
     cells = json.loads(PATH.read_text(encoding="utf-8"))["cells"]
-    assert any(c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## Watching BPTT") for c in cells)
+    start = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("## Watching BPTT"))
+    shown = [o.get("data", {}) for c in cells[start:start + 4] if c["cell_type"] == "code" for o in c["outputs"]]
+    svg = next("".join(d["image/svg+xml"]) for d in shown if "image/svg+xml" in d)
+    assert all(name in svg for name in ("h1", "h2", "W_x", "W_h", "b_h")) and svg.count("grad") >= 8
+    html = next("".join(d["text/html"]) for d in shown if "text/html" in d)
+    assert "MatMul" in html and "Tanh" in html
