@@ -22,8 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import nn.datasets as D
+from demos.cli import DATA_DIR
 
 FILES = D.FILES
+WORDINGS = {"root=": D.PYTHON, "--data-dir": DATA_DIR}
 DEBIAN_FASHION_DIR = D.SYSTEM_DIRS["fashion-mnist"][0]  # captured before any patching
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "nn" / "data" / "mnist-t10k"
@@ -432,7 +434,7 @@ def make_test_set(directory, n=10, seed=0):
     return arrays
 
 
-@pytest.mark.parametrize("option", ["root=", "--data-dir"])
+@pytest.mark.parametrize("option", ["root=", "--data-dir"])  # Python's words, the demos'
 @pytest.mark.parametrize("case", ["missing", "empty", "other files", "a file", "incomplete"])
 def test_a_named_folder_without_the_files_is_refused_naming_it(tmp_path, monkeypatch, cache,
                                                                 option, case):
@@ -456,7 +458,7 @@ def test_a_named_folder_without_the_files_is_refused_naming_it(tmp_path, monkeyp
         write_idx(folder / D.TRAIN_IMAGES, ONE_IMAGE)
     named = f"root={folder}" if option == "root=" else f"--data-dir {folder}"
     with pytest.raises(D.DatasetError) as info:
-        D.find_dataset("mnist", folder, option=option)
+        D.find_dataset("mnist", folder, wording=WORDINGS[option])
     message = str(info.value)
     assert message.startswith(f"{named}: no MNIST files there ({holds})")
     assert "used or refused; nothing else was searched" in message
@@ -473,7 +475,7 @@ def test_a_named_folder_without_the_files_is_refused_naming_it(tmp_path, monkeyp
 def test_a_named_folder_is_used_directly_or_through_its_dataset_subfolder(tmp_path):
     make_dataset(tmp_path / "a", label=4)
     make_dataset(tmp_path / "b" / "fashion-mnist", label=5)
-    source = D.find_dataset("mnist", tmp_path / "a", option="--data-dir")
+    source = D.find_dataset("mnist", tmp_path / "a", wording=DATA_DIR)
     assert (source.directory, source.where, source.test_only) == (tmp_path / "a", "--data-dir", False)
     assert str(source) == f"MNIST: 3 training and 2 test images from {tmp_path / 'a'} (--data-dir)"
     assert D.find_dataset("fashion-mnist", tmp_path / "b").directory == tmp_path / "b" / "fashion-mnist"
@@ -482,7 +484,7 @@ def test_a_named_folder_is_used_directly_or_through_its_dataset_subfolder(tmp_pa
 
 def test_a_test_set_only_folder_serves_the_demos_split_80_20(tmp_path):
     arrays = make_test_set(tmp_path / "t10k", n=10)
-    source = D.find_dataset("mnist", tmp_path / "t10k", option="--data-dir")
+    source = D.find_dataset("mnist", tmp_path / "t10k", wording=DATA_DIR)
     assert source.test_only and (source.n_train, source.n_test) == (8, 2)
     assert str(source) == (f"MNIST: {tmp_path / 't10k'} (--data-dir) holds only the test set (the "
                            "t10k files): training on its first 8 images, testing on the other 2")
@@ -517,7 +519,7 @@ def test_a_folder_holding_the_other_dataset_is_refused(tmp_path):
     with pytest.MonkeyPatch.context() as m:
         m.setattr(D, "SHA256", fake)
         with pytest.raises(D.DatasetError, match=r"holds Fashion-MNIST, not MNIST.*use --dataset fashion-mnist"):
-            D.find_dataset("mnist", tmp_path / "fashion", option="--data-dir")
+            D.find_dataset("mnist", tmp_path / "fashion", wording=DATA_DIR)
         with pytest.raises(D.DatasetError, match=r"holds Fashion-MNIST, not MNIST.*use load_fashion_mnist\(\)"):
             D.load_mnist(root=tmp_path / "fashion")
         (_, t), _ = D.load_fashion_mnist(root=tmp_path / "fashion")
@@ -538,7 +540,7 @@ def test_unknown_dataset_name():
 # --- the bundled MNIST test set ----------------------------------------------------------
 
 def test_nothing_found_falls_back_on_the_bundled_digits_and_says_why():
-    source = D.find_dataset("mnist", option="--data-dir")
+    source = D.find_dataset("mnist", wording=DATA_DIR)
     assert (source.directory, source.where, source.test_only) == (D.BUNDLED_DIR, "bundled", True)
     first, second = str(source).split("\n")
     assert first == ("MNIST not found or downloadable: training on the bundled 10,000 test digits, "
@@ -549,7 +551,7 @@ def test_nothing_found_falls_back_on_the_bundled_digits_and_says_why():
 
 def test_fashion_mnist_has_no_bundled_fallback():
     with pytest.raises(D.DatasetError, match="fashion-mnist: the dataset files were not found"):
-        D.find_dataset("fashion-mnist", option="--data-dir")
+        D.find_dataset("fashion-mnist", wording=DATA_DIR)
 
 
 def test_the_bundled_files_are_the_real_mnist_test_set():

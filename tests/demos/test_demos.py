@@ -15,7 +15,7 @@ import pytest
 
 import nn
 import nn.datasets as D
-from demos import apple_orange, gradient_check, train_mnist
+from demos import apple_orange, cli, gradient_check, train_mnist
 
 ROOT = Path(__file__).resolve().parents[2]
 NEEDS_DOT = "needs Graphviz's dot program on PATH (apt-get install graphviz)"
@@ -391,7 +391,7 @@ def test_python_m_train_mnist_save_to_a_missing_folder_is_refused_at_once(tmp_pa
 
 # --- Ctrl-C ends with the summary so far ----------------------------------------------------------
 
-class InterruptingBar(train_mnist.PlainBar):
+class InterruptingBar(cli.PlainBar):
     """A progress bar that presses Ctrl-C (a real SIGINT) at given step counts."""
 
     def __init__(self, at):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nn
-from demos import train_mnist, train_seq2seq
+from demos import cli, train_seq2seq
 from nn.datasets import sequence
 
 
@@ -42,7 +42,7 @@ def test_accuracy_is_eval_seq2seqs_exact_match():
     assert train_seq2seq.accuracy(model, q, a, batch_size=64) == np.mean(book)
 
 
-class InterruptingBar(train_mnist.PlainBar):
+class InterruptingBar(cli.PlainBar):
     """A progress bar that presses Ctrl-C (a real SIGINT) at a given step."""
 
     def __init__(self, at):
