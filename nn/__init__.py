@@ -9,6 +9,7 @@
 from . import optim, textbook, textbook2
 from .book import (AttentionSeq2seq, DeepConvNet, MultiLayerNet, MultiLayerNetExtend, PeekySeq2seq, Rnnlm,
                    Seq2seq, SimpleConvNet, SimpleRnnlm, TwoLayerNet)
+from .modules import recurrent  # the formulas by the name the sequel's notebook uses: nn.recurrent.lstm_cell
 from .modules import (LSTM, RNN, Affine, BatchNorm, Conv2d, Dropout, Embedding, MaxPool2d, Module, Parameter,
                       ReLU, Sequential, Sigmoid, SoftmaxWithLoss, Tanh)
 from .textbook2 import Trainer, eval_seq2seq

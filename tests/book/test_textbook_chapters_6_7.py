@@ -1,10 +1,10 @@
-"""nn.textbook's chapter 6-7 layers (Convolution, Pooling, Dropout, BatchNormalization): the book's
-API on the op table's ops, against references written from the book's formulas."""
+"""nn.textbook's chapter 7 layers (Convolution, Pooling): the book's API on the op table's ops,
+against references written from the book's formulas (Dropout and BatchNormalization:
+tests/ops/test_dropout_batch_norm.py)."""
 import numpy as np
-import pytest
 
-from nn.textbook import BatchNormalization, Convolution, Dropout, Pooling
-from tests.ops.test_conv_ops import book_batchnorm, conv_reference, pool_reference
+from nn.textbook import Convolution, Pooling
+from tests.ops.test_conv_ops import conv_reference, pool_reference
 
 
 def test_convolution_is_the_books_layer():
@@ -42,34 +42,3 @@ def test_pooling_is_the_books_layer_with_its_default_stride_of_one():
     assert out.shape == (1, 1, 2, 2)
 
 
-def test_dropout_is_the_books_layer():
-    x = np.random.default_rng(2).standard_normal((3, 4))
-    d = Dropout(0.4)
-    np.random.seed(3)
-    out = d.forward(x)
-    np.random.seed(3)
-    mask = np.random.rand(3, 4) > 0.4
-    np.testing.assert_array_equal(out, x * mask)
-    dout = np.ones((3, 4))
-    np.testing.assert_array_equal(d.backward(dout), dout * mask)
-    np.testing.assert_array_equal(d.forward(x, train_flg=False), x * (1 - 0.4))
-
-
-@pytest.mark.parametrize("shape", [(6, 4), (3, 2, 2, 2)])
-def test_batch_normalization_is_the_books_layer(shape):
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal(shape) * 3 + 1
-    d = int(np.prod(shape[1:]))
-    gamma, beta = rng.standard_normal(d), rng.standard_normal(d)
-    bn = BatchNormalization(gamma, beta, momentum=0.9)
-    out = bn.forward(x)  # running statistics start at zero, as the book's
-    dout = rng.standard_normal(shape)
-    dx = bn.backward(dout)
-    want = book_batchnorm(x, gamma, beta, 0.9, np.zeros(d), np.zeros(d), True, dout)
-    for got, ref in zip((out, dx, bn.dgamma, bn.dbeta, bn.running_mean, bn.running_var), want):
-        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
-    rm, rv = bn.running_mean.copy(), bn.running_var.copy()
-    test_out = bn.forward(x, train_flg=False)
-    want = book_batchnorm(x, gamma, beta, 0.9, rm, rv, False, dout)
-    np.testing.assert_allclose(test_out, want[0], rtol=1e-12)
-    np.testing.assert_array_equal(bn.running_mean, rm)

@@ -250,7 +250,7 @@ def test_gradcheck_nodes_after_backward_is_an_error():
         gradcheck_nodes(y)
 
 
-# --- autograd.testing: a user's own property test (the README's, run by tests/test_readme.py) ---
+# --- autograd.testing: a user's own property test (the README's, run by tests/docs/test_readme.py) ---
 
 @SETTINGS
 @given(testing.arrays(shape=testing.shapes(min_dims=1), domain=(-2, 2)))

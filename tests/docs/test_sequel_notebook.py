@@ -1,4 +1,4 @@
-"""docs/sequel_rnn_to_seq2seq.ipynb: the sequel's notebook runs (tests/test_notebooks.py runs every
+"""docs/sequel_rnn_to_seq2seq.ipynb: the sequel's notebook runs (tests/docs/test_notebooks.py runs every
 notebook) and shows what it says: the engine's gradients equal the book's and finite differences."""
 import re
 

@@ -1,5 +1,5 @@
-"""Modules of the book's chapters 6-7 (Conv2d, MaxPool2d, Dropout, BatchNorm), train()/eval(),
-buffers in state_dict() and files, and the optimizers Nesterov and RMSprop against the book's
+"""Modules of the book's chapters 6-7 (Conv2d, MaxPool2d; Dropout and BatchNorm themselves in
+tests/ops/test_dropout_batch_norm.py), train()/eval(), buffers in state_dict() and files, and the optimizers Nesterov and RMSprop against the book's
 update rules."""
 import numpy as np
 import pytest
@@ -52,39 +52,6 @@ def test_train_and_eval_reach_every_submodule():
     assert len(model) == 3 and isinstance(model[2], nn.BatchNorm)  # the flag is no layer
     model.train()
     assert all(m.training for m in model)
-
-
-def test_dropout_module_follows_the_mode():
-    x = np.ones((20, 20))
-    d = nn.Dropout(0.3)
-    y = d(x).data
-    assert set(np.unique(y)) <= {0.0, 1.0} and 0 < y.mean() < 1
-    d.eval()
-    np.testing.assert_array_equal(d(x).data, x * 0.7)
-
-
-def test_batchnorm_running_statistics_are_buffers_in_the_state_and_files(tmp_path):
-    bn = nn.BatchNorm(3, momentum=0.9)
-    x = np.random.default_rng(0).standard_normal((16, 3)) + 5
-    bn(x)
-    np.testing.assert_allclose(bn.running_mean, 0.1 * x.mean(axis=0))
-    np.testing.assert_allclose(bn.running_var, 0.1 * x.var(axis=0))
-    assert [n for n, _ in bn.named_parameters()] == ["gamma", "beta"]  # optimizers never see them
-    state = bn.state_dict()
-    assert set(state) == {"gamma", "beta", "running_mean", "running_var"}
-    bn.save(tmp_path / "bn.npz")
-    other = nn.BatchNorm(3)
-    alias = other.running_mean
-    other.load(tmp_path / "bn.npz")
-    assert other.running_mean is alias  # loaded in place
-    np.testing.assert_array_equal(other.running_var, bn.running_var)
-    bn.eval()
-    before = bn.running_mean.copy()
-    out = bn(x)
-    np.testing.assert_array_equal(bn.running_mean, before)  # evaluation leaves them as they are
-    np.testing.assert_allclose(out.data, (x - before) / np.sqrt(bn.running_var + 10e-7))
-    with pytest.raises(ValueError, match="running_var"):
-        nn.BatchNorm(4).load_state_dict({**nn.BatchNorm(4).state_dict(), "running_var": np.zeros(3)})
 
 
 def test_nested_buffers_are_named_by_path():

@@ -1,7 +1,7 @@
-"""conv2d, max_pool2d, dropout and batch_norm against references written here from their
-definitions (direct loops over output positions, the book's layer formulas), PyTorch when it is
-installed, and the errors bad shapes give. The op-table property tests (tests/test_ops.py) check
-their gradients against finite differences."""
+"""conv2d and max_pool2d against references written here from their definitions (direct loops
+over output positions), PyTorch when it is installed, and the errors bad shapes give (dropout and
+batch_norm: tests/ops/test_dropout_batch_norm.py). The op-table property tests
+(tests/ops/test_ops.py) check their gradients against finite differences."""
 import numpy as np
 import pytest
 
@@ -241,100 +241,6 @@ def test_max_pool2d_float32_stays_float32():
     out = F.max_pool2d(x, 2)
     out.sum().backward()
     assert out.dtype == x.grad.dtype == np.float32
-
-
-# --- dropout -----------------------------------------------------------------------------------
-
-def test_dropout_is_the_books_mask_in_training_and_a_scale_in_evaluation():
-    x = Tensor(np.random.default_rng(0).standard_normal((4, 5)), requires_grad=True)
-    np.random.seed(7)
-    out = F.dropout(x, 0.3)
-    np.random.seed(7)
-    mask = np.random.rand(4, 5) > 0.3  # the book's Dropout.forward, drawn the same way
-    np.testing.assert_array_equal(out.data, x.data * mask)
-    g = np.random.default_rng(1).standard_normal((4, 5))
-    out.backward(g)
-    np.testing.assert_array_equal(x.grad.data, g * mask)
-    x.grad = None
-    ev = F.dropout(x, 0.3, training=False)
-    np.testing.assert_array_equal(ev.data, x.data * (1 - 0.3))
-    ev.backward(g)
-    np.testing.assert_array_equal(x.grad.data, g * 0.7)
-
-
-def test_dropout_draws_a_fresh_mask_each_call_and_keeps_float32():
-    x = Tensor(np.ones((50, 50), dtype=np.float32))
-    a, b = F.dropout(x, 0.5), F.dropout(x, 0.5)
-    assert a.dtype == np.float32
-    assert not np.array_equal(a.data, b.data)
-    assert 0.4 < a.data.mean() < 0.6
-
-
-# --- batch normalization -----------------------------------------------------------------------
-
-def book_batchnorm(x, gamma, beta, momentum, running_mean, running_var, train, dout):
-    """The book's BatchNormalization forward and backward, written out (on copies)."""
-    shape = x.shape
-    x = x.reshape(len(x), -1)
-    running_mean, running_var = running_mean.copy(), running_var.copy()
-    if train:
-        mu = x.mean(axis=0)
-        xc = x - mu
-        var = np.mean(xc ** 2, axis=0)
-        std = np.sqrt(var + 10e-7)
-        xn = xc / std
-        running_mean = momentum * running_mean + (1 - momentum) * mu
-        running_var = momentum * running_var + (1 - momentum) * var
-    else:
-        xc = x - running_mean
-        std = np.sqrt(running_var + 10e-7)
-        xn = xc / std
-    out = gamma * xn + beta
-    dout = dout.reshape(len(x), -1)
-    n = len(x)
-    dbeta = dout.sum(axis=0)
-    dgamma = np.sum(xn * dout, axis=0)
-    dxn = gamma * dout
-    dxc = dxn / std
-    if train:
-        dstd = -np.sum((dxn * xc) / (std * std), axis=0)
-        dvar = 0.5 * dstd / std
-        dxc += (2.0 / n) * xc * dvar
-        dmu = np.sum(dxc, axis=0)
-        dx = dxc - dmu / n
-    else:
-        dx = dxc
-    return out.reshape(shape), dx.reshape(shape), dgamma, dbeta, running_mean, running_var
-
-
-@pytest.mark.parametrize("shape", [(5, 3), (4, 2, 3, 3)])
-@pytest.mark.parametrize("train", [True, False])
-def test_batch_norm_is_the_books_layer(shape, train):
-    rng = np.random.default_rng(5)
-    x = rng.standard_normal(shape) * 2 + 1
-    d = int(np.prod(shape[1:]))
-    gamma, beta = rng.standard_normal(d), rng.standard_normal(d)
-    rm, rv = rng.standard_normal(d), rng.uniform(0.5, 2, d)
-    dout = rng.standard_normal(shape)
-    want = book_batchnorm(x, gamma, beta, 0.9, rm, rv, train, dout)
-    tx, tg, tb = (Tensor(a, requires_grad=True) for a in (x, gamma, beta))
-    out = F.batch_norm(tx, tg, tb, rm, rv, momentum=0.9, training=train)
-    out.backward(dout)
-    for got, ref in zip((out.data, tx.grad.data, tg.grad.data, tb.grad.data, rm, rv), want):
-        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
-
-
-def test_batch_norm_training_normalises_and_float32_stays_float32():
-    x = np.random.default_rng(6).standard_normal((64, 4)).astype(np.float32) * 3 + 2
-    d = 4
-    rm, rv = np.zeros(d, np.float32), np.ones(d, np.float32)
-    tx = Tensor(x, requires_grad=True)
-    out = F.batch_norm(tx, np.ones(d, np.float32), np.zeros(d, np.float32), rm, rv)
-    np.testing.assert_allclose(out.data.mean(axis=0), 0, atol=1e-5)
-    np.testing.assert_allclose(out.data.std(axis=0), 1, atol=1e-3)
-    out.sum().backward()
-    assert out.dtype == tx.grad.dtype == rm.dtype == rv.dtype == np.float32
-    np.testing.assert_allclose(rm, 0.1 * x.mean(axis=0), rtol=1e-5)
 
 
 # --- errors name the sizes ---------------------------------------------------------------------
