@@ -285,7 +285,7 @@ def test_a_train_convnet_trainer_and_a_train_deepnet_step_stay_flat():
 def test_trainer_runs_the_books_steps_and_prints_as_the_book(capsys):
     """ch07/train_convnet.py's call; the numbers against the book's loop on the book's network
     (TwoLayerNet in raw NumPy) with the same minibatches."""
-    from test_two_layer_net import BookTwoLayerNet
+    from tests.book.test_two_layer_net import BookTwoLayerNet
     (x, t), (x_test, t_test) = load_mnist_bundled()
     x, x_test = x[:300].astype(np.float64), x_test[:150].astype(np.float64)
     t, t_test = t[:300], t_test[:150]

@@ -276,7 +276,7 @@ def test_arguments_and_differentiable_for_an_op_with_labels():
 
 
 def test_an_op_of_the_table_without_an_argument_strategy_fails_the_op_table_test():
-    import test_ops
+    from tests.ops import test_ops
 
     class Unlisted(Op):
         @staticmethod

@@ -97,7 +97,7 @@ def test_arrays_on_the_left_reach_the_op():
 
 
 def test_the_books_softmax_and_cross_entropy_on_tensors():
-    from test_two_layer_net import cross_entropy_error, softmax  # the book's common/functions.py
+    from tests.book.test_two_layer_net import cross_entropy_error, softmax  # the book's common/functions.py
     rng = np.random.default_rng(3)
     logits, labels = var(rng.standard_normal((4, 3))), np.array([0, 2, 1, 1])
     loss = cross_entropy_error(softmax(logits), labels)

@@ -79,7 +79,7 @@ def test_stepping_through_the_saved_player(browser, tmp_path):
 
 def test_two_players_inline_on_one_page_step_on_their_own(browser, tmp_path):
     """As in a notebook: each player's keys work once it is clicked, and move that one only."""
-    from tests.test_viz_record import tensor_shop
+    from tests.viz.test_viz_record import tensor_shop
     page = tmp_path / "notebook.html"
     page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
                     + layer_shop().play()._repr_html_() + tensor_shop()[0].play()._repr_html_()
