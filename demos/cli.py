@@ -1,7 +1,7 @@
 """What the demos share on the command line: argparse types, checks of output paths before any
-training time is spent, progress bars, Ctrl-C as "stop after this step", the curves' plot, and
-loading the images with the folder named by --data-dir, and nn.datasets' messages in the words of
-the command line."""
+training time is spent, progress bars, Ctrl-C as "stop after this step", the curves' plot, the
+images loaded from the folder --data-dir names, and nn.datasets' messages in the command line's
+words (DATA_DIR)."""
 import argparse
 import os
 import signal
