@@ -19,16 +19,12 @@ import os
 import sys
 import time
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import nn  # noqa: E402
-from demos.train_convnet import check_output_paths, load_images  # noqa: E402
-from demos.train_mnist import positive  # noqa: E402
-from nn.datasets import DatasetError  # noqa: E402
-from nn.textbook import smooth_curve  # noqa: E402
+import nn
+from demos.cli import check_output_paths, load_images, positive
+from nn.datasets import DatasetError
+from nn.textbook import smooth_curve
 
 OPTIMIZERS = {"SGD": (nn.optim.SGD, 0.01), "Momentum": (nn.optim.Momentum, 0.01),
               "Nesterov": (nn.optim.Nesterov, 0.01), "AdaGrad": (nn.optim.AdaGrad, 0.01),
@@ -50,7 +46,7 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def train(net, opt, x, t, iters, batch_size, on_step=None, every=None, on_epoch=None):
+def train(net, opt, x, t, iters, batch_size, every=None, on_epoch=None):
     """The book's loop: iters minibatches drawn with np.random.choice; the losses, and on_epoch()
     after every `every` steps (and before the first)."""
     losses, marks = [], []

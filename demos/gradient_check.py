@@ -11,6 +11,7 @@ import sys
 import numpy as np
 
 import nn
+from demos.cli import DATA_DIR
 from nn.datasets import DatasetError, find_dataset
 
 
@@ -24,7 +25,7 @@ def main(argv=None):
                         "$AUTOGRAD_DATA, the cache, a download, then for mnist the bundled test digits)")
     p.add_argument("--seed", type=int, default=0, help="seeds the weights (default: %(default)s)")
     args = p.parse_args(argv)
-    source = find_dataset(args.dataset, args.data_dir, option="--data-dir")
+    source = find_dataset(args.dataset, args.data_dir, wording=DATA_DIR)
     print(source)
     (x_train, t_train), _ = source.load(normalize=True, one_hot_label=True)
     np.random.seed(args.seed)

@@ -10,20 +10,14 @@ images (the book's 1000), the final test accuracy on the whole test set. A data 
 only the t10k files is split 8,000 / 2,000 (the run says so).
 """
 import argparse
-import os
 import sys
 import time
 
-# One BLAS thread unless told otherwise: see demos/train_mnist.py.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import nn  # noqa: E402
-from demos.train_mnist import on, plot_curves, positive, progress  # noqa: E402
-from nn.datasets import (TEST_IMAGES, TEST_LABELS, DatasetError, load_fashion_mnist, load_mnist,  # noqa: E402
-                         read_idx)
+import nn
+from demos.cli import check_output_paths, load_images, on, plot_curves, positive, progress
+from nn.datasets import DatasetError
 
 OPTIMIZERS = {"sgd": nn.optim.SGD, "momentum": nn.optim.Momentum, "nesterov": nn.optim.Nesterov,
               "adagrad": nn.optim.AdaGrad, "rmsprop": nn.optim.RMSprop, "adam": nn.optim.Adam}
@@ -50,32 +44,6 @@ def parse_args(argv=None, prog="python -m demos.train_convnet"):
     p.add_argument("--save", metavar="PATH", help="write the trained parameters to an .npz")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p.parse_args(argv)
-
-
-def load_images(dataset, data_dir, dtype):
-    """(x_train, t_train), (x_test, t_test) as (N, 1, 28, 28) images, and where they came from.
-    A folder with only the t10k files is split 8,000 / 2,000."""
-    load = load_mnist if dataset == "mnist" else load_fashion_mnist
-    try:
-        (x_train, t_train), (x_test, t_test) = load(normalize=True, flatten=False, root=data_dir, dtype=dtype)
-        return (x_train, t_train), (x_test, t_test), data_dir or "the standard locations"
-    except DatasetError:
-        if data_dir is None or not all(os.path.exists(os.path.join(data_dir, f)) for f in (TEST_IMAGES, TEST_LABELS)):
-            raise
-    x = read_idx(os.path.join(data_dir, TEST_IMAGES)).astype(dtype)[:, None] / dtype.type(255)
-    t = read_idx(os.path.join(data_dir, TEST_LABELS)).astype(np.int64)
-    where = f"{data_dir} (only the t10k files: split {len(x) * 4 // 5} train / {len(x) - len(x) * 4 // 5} test)"
-    n = len(x) * 4 // 5
-    return (x[:n], t[:n]), (x[n:], t[n:]), where
-
-
-def check_output_paths(*paths):
-    """Fail before training, not after it, when an output cannot be written."""
-    for path in paths:
-        if path:
-            folder = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-                raise SystemExit(f"train_convnet: cannot write {path}: {folder} is not a writable folder")
 
 
 def main(argv=None):

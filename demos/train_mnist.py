@@ -11,42 +11,19 @@ where the data came from. Ctrl-C stops after the current step and ends with the 
 import argparse
 import os
 import shutil
-import signal
 import sys
-import tempfile
-import threading
 import time
 
-# One BLAS thread unless told otherwise (set OPENBLAS_NUM_THREADS): at these sizes a second
-# thread gains little, and on a busy 2-core machine two BLAS threads fighting another process
-# make training many times slower. Effective only before NumPy loads, as under `python -m`.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import nn  # noqa: E402
-from autograd.device import to_device  # noqa: E402
-from nn.datasets import DatasetError, find_dataset  # noqa: E402
+import nn
+from demos.cli import DATA_DIR, StopOnInterrupt, on, plot_curves, plot_problems, positive, progress, writable
+from nn.datasets import DatasetError, find_dataset
 
 OPTIMIZERS = {"sgd": nn.optim.SGD, "momentum": nn.optim.Momentum, "adagrad": nn.optim.AdaGrad,
               "adam": nn.optim.Adam}
 GRAPH_PICTURES = ("svg", "png", "pdf")  # drawn by Graphviz's dot
 GRAPH_TEXT = ("dot", "gv")              # the DOT text itself
-
-
-def positive(kind):
-    """An argparse type: a number of `kind` above zero (0 iterations or a batch of 0 cannot train)."""
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-    parse.__name__ = f"positive {kind.__name__}"
-    return parse
 
 
 def parse_args(argv=None):
@@ -110,90 +87,6 @@ def check_outputs(args):
     return problems
 
 
-def writable(path):
-    """Problems writing a file at path: its folder missing or read-only, or path a folder."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        return [f"{path} is a folder; give a file name in it"]
-    if not os.path.isdir(folder):
-        return [f"the folder {folder} does not exist" if not os.path.exists(folder)
-                else f"{folder} is not a folder"]
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as e:
-        return [f"cannot write in the folder {folder}: {e.strerror or e}"]
-    return []
-
-
-def plot_problems(path):
-    try:
-        import matplotlib  # noqa: F401  (first: what a missing matplotlib fails on)
-        from matplotlib.backend_bases import FigureCanvasBase
-    except ImportError:  # said before training; training still runs
-        print(f"--plot {path}: matplotlib is not installed (pip install matplotlib); no plot will be "
-              "written", file=sys.stderr)
-        return []
-    fmt = os.path.splitext(path)[1].lower().lstrip(".")
-    formats = FigureCanvasBase.get_supported_filetypes()
-    if fmt not in formats:
-        return [f"--plot {path}: cannot write a plot as {'.' + fmt if fmt else 'a file without an extension'}; "
-                f"use {', '.join('.' + f for f in sorted(formats))}"]
-    return []
-
-
-def progress(total, quiet):
-    """tqdm when installed; otherwise a plain bar on stderr."""
-    if not quiet:
-        try:
-            from tqdm import tqdm
-            return tqdm(total=total, unit="step", file=sys.stderr, dynamic_ncols=True)
-        except ImportError:
-            pass
-    return PlainBar(total, quiet)
-
-
-class PlainBar:
-    def __init__(self, total, quiet):
-        self.total, self.n, self.quiet, self.shown = total, 0, quiet, -1
-
-    def update(self, k=1):
-        self.n += k
-        pct = 100 * self.n // self.total
-        if not self.quiet and pct // 10 != self.shown // 10:
-            self.shown = pct
-            print(f"  {pct:3d}% ({self.n}/{self.total} steps)", file=sys.stderr, flush=True)
-
-    def set_postfix_str(self, s):
-        pass
-
-    def write(self, s):
-        print(s, flush=True)
-
-    def close(self):
-        pass
-
-
-def plot_curves(path, losses, train_acc, test_acc):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # said before training
-        return
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    a.plot(losses, lw=0.5)
-    a.set(xlabel="iteration", ylabel="loss", title="training loss")
-    epochs = np.arange(len(train_acc))
-    b.plot(epochs, train_acc, marker="o", label="train")
-    b.plot(epochs, test_acc, marker="s", linestyle="--", label="test")
-    b.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1.0), title="accuracy")
-    b.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    print(f"curves written to {path}")
-
-
 def draw_step(path, net, x, t):
     from autograd import viz
     loss = net.loss_tensor(x, t)
@@ -203,38 +96,10 @@ def draw_step(path, net, x, t):
     print(f"graph of one training step written to {path}")
 
 
-class StopOnInterrupt:
-    """While active, Ctrl-C (SIGINT) asks the loop to stop after the current step instead of
-    raising in the middle of one; a second Ctrl-C raises KeyboardInterrupt as usual. Signal
-    handlers belong to the main thread, so elsewhere Ctrl-C keeps its default meaning."""
-
-    def __init__(self):
-        self.requested = False
-        self._previous = None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        self.requested = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
-def on(device, *arrays):
-    """The arrays on `device`: the same arrays for the CPU, copies on the GPU."""
-    return tuple(to_device(a, device) for a in arrays)
-
-
 def main(argv=None):
     """Train as the flags say; returns the final accuracies, the steps run and the timings."""
     args = parse_args(argv)
-    source = find_dataset(args.dataset, args.data_dir, option="--data-dir")
+    source = find_dataset(args.dataset, args.data_dir, wording=DATA_DIR)
     print(source, flush=True)
     dtype = np.dtype(args.dtype)
     (x_train, t_train), (x_test, t_test) = source.load(normalize=True, flatten=True, one_hot_label=False)

@@ -13,20 +13,15 @@ character by character, must be the right one. Ctrl-C stops after the current st
 with the summary so far (--plot still writes); a second Ctrl-C aborts.
 """
 import argparse
-import os
 import sys
 import time
 
-# One BLAS thread unless told otherwise: see demos/train_mnist.py.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import nn  # noqa: E402
-from demos.train_mnist import StopOnInterrupt, plot_problems, positive, progress, writable  # noqa: E402
-from nn.datasets import sequence  # noqa: E402
-from nn.textbook2 import Adam, clip_grads  # noqa: E402
+import nn
+from demos.cli import StopOnInterrupt, plot_problems, positive, progress, writable
+from nn.datasets import sequence
+from nn.textbook2 import Adam, clip_grads
 
 
 def parse_args(argv=None):

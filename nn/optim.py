@@ -10,7 +10,7 @@ import numpy as np
 
 from autograd import Tensor
 
-from .module import Module
+from .modules.module import Module
 
 
 class Optimizer:
@@ -89,6 +89,16 @@ def nesterov_rule(p, g, v, lr, momentum):
     p -= (1 + momentum) * lr * g
     v *= momentum
     v -= lr * g
+    return p
+
+
+def nesterov_velocity_first_rule(p, g, v, lr, momentum):
+    """Nesterov's accelerated gradient as book 2's repository has it: the velocity first,
+    v <- momentum * v - lr * dW, then W <- W + momentum^2 * v - (1 + momentum) * lr * dW."""
+    v *= momentum
+    v -= lr * g
+    p += momentum * momentum * v
+    p -= (1 + momentum) * lr * g
     return p
 
 

@@ -6,7 +6,7 @@
 
 A layer holds `params` (the caller's arrays, by reference) and `grads` (arrays of their shapes,
 overwritten in place by each backward, as the book's are). `forward` runs the layer's formula
-(nn.recurrent, the op table) on Tensors and keeps the graph; `backward(dout)` hands dout to
+(nn.modules.recurrent, the op table) on Tensors and keeps the graph; `backward(dout)` hands dout to
 `autograd.grad`, the engine's one backward, for the gradients of the inputs and the weights. No
 layer here has a backward formula of its own: the LSTM's page of slices, TimeRNN's and TimeLSTM's
 BPTT are what the engine does with their forwards.
@@ -22,8 +22,9 @@ import autograd
 import autograd.functions as F
 from autograd import Tensor, enable_grad, no_grad
 
-from . import recurrent as R
-from .module import Module
+from . import optim
+from .book.seq2seq import AttentionSeq2seq, PeekySeq2seq, Rnnlm, Seq2seq, SimpleRnnlm  # book 2's models, here too
+from .modules import recurrent as R
 
 
 class Layer:
@@ -328,7 +329,7 @@ class SGD(_ListOptimizer):
         self.lr = lr
 
     def _rule(self, p, g):
-        p -= self.lr * g
+        optim.sgd_rule(p, g, self.lr)
 
 
 class Momentum(_ListOptimizer):
@@ -339,23 +340,19 @@ class Momentum(_ListOptimizer):
         self.lr, self.momentum, self.v = lr, momentum, None
 
     def _rule(self, p, g, v):
-        v *= self.momentum
-        v -= self.lr * g
-        p += v
+        optim.momentum_rule(p, g, v, self.lr, self.momentum)
 
 
 class Nesterov(_ListOptimizer):
-    """v = momentum * v - lr * dW;  W += momentum^2 * v - (1 + momentum) * lr * dW"""
+    """v = momentum * v - lr * dW;  W += momentum^2 * v - (1 + momentum) * lr * dW (the new v:
+    book 2's order, not book 1's)"""
     state_names = ("v",)
 
     def __init__(self, lr=0.01, momentum=0.9):
         self.lr, self.momentum, self.v = lr, momentum, None
 
     def _rule(self, p, g, v):
-        v *= self.momentum
-        v -= self.lr * g
-        p += self.momentum * self.momentum * v
-        p -= (1 + self.momentum) * self.lr * g
+        optim.nesterov_velocity_first_rule(p, g, v, self.lr, self.momentum)
 
 
 class AdaGrad(_ListOptimizer):
@@ -366,8 +363,7 @@ class AdaGrad(_ListOptimizer):
         self.lr, self.h = lr, None
 
     def _rule(self, p, g, h):
-        h += g * g
-        p -= self.lr * g / (np.sqrt(h) + 1e-7)
+        optim.adagrad_rule(p, g, h, self.lr, 1e-7)
 
 
 class RMSprop(_ListOptimizer):
@@ -378,9 +374,7 @@ class RMSprop(_ListOptimizer):
         self.lr, self.decay_rate, self.h = lr, decay_rate, None
 
     def _rule(self, p, g, h):
-        h *= self.decay_rate
-        h += (1 - self.decay_rate) * g * g
-        p -= self.lr * g / (np.sqrt(h) + 1e-7)
+        optim.rmsprop_rule(p, g, h, self.lr, self.decay_rate, 1e-7)
 
 
 class Adam(_ListOptimizer):
@@ -394,12 +388,9 @@ class Adam(_ListOptimizer):
 
     def _step(self):
         self.iter += 1
-        self.lr_t = self.lr * np.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
 
     def _rule(self, p, g, m, v):
-        m += (1 - self.beta1) * (g - m)
-        v += (1 - self.beta2) * (g ** 2 - v)
-        p -= self.lr_t * m / (np.sqrt(v) + 1e-7)
+        optim.adam_rule(p, g, m, v, self.iter, self.lr, self.beta1, self.beta2, 1e-7)
 
 
 # --- common/util.py and common/trainer.py -----------------------------------------------------
@@ -546,53 +537,6 @@ class RnnlmTrainer:
         plt.show()
 
 
-class BookModel(Module):
-    """The book's API for a model that is an nn.Module: forward(xs, ts) returns the loss as a
-    number (the subclass computes it as a Tensor and passes it to `_remember`); backward(dout=1)
-    hands it to autograd.grad, writes the gradients into `grads` (in place, as the book's) and adds
-    them to each parameter's `.grad` (as PyTorch's backward). `params` are the parameters' arrays."""
-    _loss = None
-    _book_grads = None
-
-    @property
-    def params(self):
-        return [p.data for p in self.parameters()]
-
-    @property
-    def grads(self):
-        if self._book_grads is None:
-            self._book_grads = [np.zeros_like(p) for p in self.params]
-        return self._book_grads
-
-    def _remember(self, loss):
-        self._loss = loss
-        return loss.data[()]
-
-    def backward(self, dout=1):
-        self._backward(dout)
-
-    def _backward(self, dout):
-        name = type(self).__name__
-        if self._loss is None:
-            raise RuntimeError(f"{name}.backward() called before {name}.forward(), or twice after it")
-        loss, self._loss = self._loss, None
-        ps = self.parameters()
-        gs = autograd.grad(loss, ps, np.asarray(dout, dtype=loss.dtype), allow_unused=True)
-        for dw, p, g in zip(self.grads, ps, gs):
-            if g is None:  # a weight the loss did not use
-                dw[...] = 0
-                continue
-            dw[...] = g.data
-            p.grad = g if p.grad is None else p.grad + g
-
-    def save_params(self, file_name=None):
-        self.save(file_name or type(self).__name__ + ".npz")
-
-    def load_params(self, file_name=None):
-        self.load(file_name or type(self).__name__ + ".npz")
-
-
-
 def eval_seq2seq(model, question, correct, id_to_char, verbose=False, is_reverse=False):
     """1 if model.generate(question, ...) writes `correct` (its first id is the start id), else 0;
     verbose prints the question, the answer and the guess."""
@@ -609,9 +553,6 @@ def eval_seq2seq(model, question, correct, id_to_char, verbose=False, is_reverse
         print(("[ok] " if guess == correct else "[ng] ") + guess)
         print("---")
     return 1 if guess == correct else 0
-
-
-from .seq2seq import AttentionSeq2seq, PeekySeq2seq, Rnnlm, Seq2seq, SimpleRnnlm  # noqa: E402  (built on BookModel)
 
 __all__ = ["MatMul", "Affine", "Softmax", "SoftmaxWithLoss", "Sigmoid", "SigmoidWithLoss", "Dropout",
            "Embedding", "RNN", "TimeRNN", "LSTM", "TimeLSTM", "TimeEmbedding", "TimeAffine",

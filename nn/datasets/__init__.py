@@ -251,21 +251,39 @@ def cache_dir():
     return Path(base) / "autograd"
 
 
+class Wording:
+    """How messages name what the user types: here Python's (``root=DIR``, ``load_fashion_mnist()``).
+    A front end with other words (a command line) passes an instance of a subclass that says them
+    its way; ``option`` is also the ``where`` of a folder the user named."""
+    option = "root="
+    splitter = "find_dataset()"  # what splits a folder of test files only
+    fallback = "; nn.datasets.load_mnist_bundled() needs no files at all."  # after "Leave out root="
+
+    def pass_folder(self, folder="DIR"):
+        return f"{self.option}{folder}"
+
+    def use_dataset(self, name):
+        return f"load_{name.replace('-', '_')}()"
+
+
+PYTHON = Wording()
+
+
 class DataSource:
     """Where a run's data comes from: the folder, how it was found, and what it holds.
 
-    ``where`` is how the folder was found: the option that named it (``root=``, ``--data-dir``),
+    ``where`` is how the folder was found: the option that named it (``wording.option``: ``root=``),
     ``$AUTOGRAD_DATA``, ``cache``, ``system``, ``downloaded`` or ``bundled``. A ``test_only``
     folder holds just the two t10k files; ``load()`` then trains on its first 80% (8,000 of
     MNIST's 10,000) and tests on the rest. ``tried`` lists (place, reason) pairs passed over on
     the way. ``str(source)`` is the line a run starts with.
     """
 
-    def __init__(self, name, directory, where, test_only=False, tried=()):
+    def __init__(self, name, directory, where, test_only=False, tried=(), wording=PYTHON):
         self.name, self.directory, self.where = name, Path(directory), where
-        self.test_only, self.tried = test_only, list(tried)
+        self.test_only, self.tried, self.wording = test_only, list(tried), wording
         self._sha256 = SHA256[name] if where == "bundled" else {}
-        _check_identity(name, self.directory, where)
+        _check_identity(name, self.directory, where, wording)
         if test_only:
             n = len(self._read(TEST_LABELS))
             if n < 2:
@@ -290,7 +308,7 @@ class DataSource:
             line = (f"{title}: {self.directory} ({self.where}) holds only the test set (the t10k "
                     f"files): training on its first {self.n_train:,} images, testing on the "
                     f"other {self.n_test:,}")
-            if self.where not in ("root=", "--data-dir"):
+            if self.where != self.wording.option:  # found, not named
                 line = f"{title} not found or downloadable; " + line[len(title) + 2:]
         if self.tried and self.test_only:
             line += "\n  looked for the full set in: " + _brief(self.tried)
@@ -324,27 +342,21 @@ class DataSource:
         return x, t
 
 
-def find_dataset(name="mnist", root=None, option="root="):
+def find_dataset(name="mnist", root=None, wording=PYTHON):
     """The DataSource a run should use for dataset ``name``.
 
     With ``root``: the full set in it (or in ``root/<name>/``), else its test set alone, else a
-    DatasetError naming it. Without: the full set where ``find_files`` finds or downloads it, else
-    a test-set-only folder in those places, else for MNIST the bundled test digits. ``option`` is
-    how the caller's user names the folder (``"--data-dir"`` on a command line), for messages.
+    DatasetError naming it. Without: the full set where the lookup finds or downloads it, else
+    a test-set-only folder in those places, else for MNIST the bundled test digits. ``wording``
+    says how the caller's user names the folder and the dataset, for messages (a ``Wording``).
     """
-    return _locate(name, root, option, partial=True)
+    return _locate(name, root, wording, partial=True)
 
 
-def find_files(name, root=None):
-    """Paths of the four files for dataset ``name``, downloading what the cache lacks."""
-    source = _locate(name, root, "root=", partial=False)
-    return {f: source.directory / f for f in FILES}
-
-
-def _places(name, root, option):
+def _places(name, root, wording):
     """(directory, label) pairs in lookup order; directory is None when the place is unset."""
     if root is not None:  # a folder the user names is the only place looked at
-        return [(Path(root), option), (Path(root) / name, option)]
+        return [(Path(root), wording.option), (Path(root) / name, wording.option)]
     env = os.environ.get("AUTOGRAD_DATA")
     places = [(Path(env) / name if env else None, "$AUTOGRAD_DATA"), (cache_dir() / name, "cache")]
     return places + [(Path(d), "system") for d in SYSTEM_DIRS[name]]
@@ -354,31 +366,31 @@ def _holds(directory, files):
     return directory is not None and all((directory / f).is_file() for f in files)
 
 
-def _locate(name, root, option, partial):
+def _locate(name, root, wording, partial):
     if name not in TITLES:
         raise ValueError(f"unknown dataset {name!r}: expected one of {', '.join(TITLES)}")
-    places = _places(name, root, option)
+    places = _places(name, root, wording)
     tried = []
     for directory, label in places:
         if _holds(directory, FILES):
-            return DataSource(name, directory, label)
+            return DataSource(name, directory, label, wording=wording)
         tried.append(_why_not(directory, label))
     test_only = [(d, label) for d, label in places if _holds(d, TEST_FILES)]
     if root is not None:
         if partial and test_only:
-            return DataSource(name, *test_only[0], test_only=True)
-        raise DatasetError(_refusal(name, Path(root), option, tried, test_only))
+            return DataSource(name, *test_only[0], test_only=True, wording=wording)
+        raise DatasetError(_refusal(name, Path(root), wording, tried, test_only))
     try:
         _download(name, tried)
-        return DataSource(name, cache_dir() / name, "downloaded")
+        return DataSource(name, cache_dir() / name, "downloaded", wording=wording)
     except DatasetError:
         if not partial:
-            raise DatasetError(_not_found_message(name, tried, option)) from None
+            raise DatasetError(_not_found_message(name, tried, wording)) from None
     if test_only:
-        return DataSource(name, *test_only[0], test_only=True, tried=tried)
+        return DataSource(name, *test_only[0], test_only=True, tried=tried, wording=wording)
     if name == "mnist":
-        return DataSource(name, BUNDLED_DIR, "bundled", test_only=True, tried=tried)
-    raise DatasetError(_not_found_message(name, tried, option))
+        return DataSource(name, BUNDLED_DIR, "bundled", test_only=True, tried=tried, wording=wording)
+    raise DatasetError(_not_found_message(name, tried, wording))
 
 
 def _why_not(directory, label):
@@ -390,7 +402,7 @@ def _why_not(directory, label):
     return place, "missing " + ", ".join(f for f in FILES if not (directory / f).is_file())
 
 
-def _check_identity(name, directory, where):
+def _check_identity(name, directory, where, wording):
     """Refuse a folder whose test labels are, by SHA-256, another dataset's."""
     try:
         digest = hashlib.sha256((directory / TEST_LABELS).read_bytes()).hexdigest()
@@ -398,10 +410,9 @@ def _check_identity(name, directory, where):
         return
     for other, hashes in SHA256.items():
         if other != name and digest in hashes.get(TEST_LABELS, ()):
-            fix = f"--dataset {other}" if where.startswith("--") else f"load_{other.replace('-', '_')}()"
             raise DatasetError(f"{directory} ({where}) holds {TITLES[other]}, not {TITLES[name]}: "
                                f"its {TEST_LABELS} is {TITLES[other]}'s (by SHA-256); for "
-                               f"{TITLES[other]} use {fix}")
+                               f"{TITLES[other]} use {wording.use_dataset(other)}")
 
 
 def _download(name, tried):
@@ -423,16 +434,11 @@ def _download(name, tried):
             raise DatasetError(f"{name}: download of {f} failed")
 
 
-def _pass_folder(option, folder="DIR"):
-    """How the user passes a folder: ``root=DIR`` in Python, ``--data-dir DIR`` on a command line."""
-    return f"{option}{folder}" if option.endswith("=") else f"{option} {folder}"
-
-
-def _refusal(name, root, option, tried, test_only):
+def _refusal(name, root, wording, tried, test_only):
     title = TITLES[name]
     if test_only:
         directory = test_only[0][0]
-        lines = [f"{_pass_folder(option, root)}: {directory} holds only the {title} test set "
+        lines = [f"{wording.pass_folder(root)}: {directory} holds only the {title} test set "
                  f"({', '.join(TEST_FILES)}); the full set also needs {TRAIN_IMAGES} and "
                  f"{TRAIN_LABELS}.",
                  f"To train on that test set split 8,000 / 2,000 (80% / 20%), use "
@@ -444,27 +450,24 @@ def _refusal(name, root, option, tried, test_only):
         entries = sorted(p.name + ("/" if p.is_dir() else "") for p in root.iterdir())
         shown = ", ".join(entries[:8]) + (", ..." if len(entries) > 8 else "")
         holds = f"it holds {shown}" if entries else "it is empty"
-    lines = [f"{_pass_folder(option, root)}: no {title} files there ({holds}). A folder you name "
+    lines = [f"{wording.pass_folder(root)}: no {title} files there ({holds}). A folder you name "
              "is used or refused; nothing else was searched."]
     if root.is_dir():
         lines += [f"  - {place}: {reason}" for place, reason in tried]
-    splitter = "the demos" if option.startswith("--") else "find_dataset()"
-    lines += [f"It needs {', '.join(FILES)} (or just the two t10k files, which {splitter} "
+    lines += [f"It needs {', '.join(FILES)} (or just the two t10k files, which {wording.splitter} "
               f"split 8,000 / 2,000), directly in it or in {root / name}.",
-              f"Leave out {option} to search $AUTOGRAD_DATA, the cache and the download mirrors"
-              + ("." if name != "mnist" else
-                 ", falling back on the bundled test digits." if option.startswith("--") else
-                 "; nn.datasets.load_mnist_bundled() needs no files at all.")]
+              f"Leave out {wording.option} to search $AUTOGRAD_DATA, the cache and the download mirrors"
+              + ("." if name != "mnist" else wording.fallback)]
     return "\n".join(lines)
 
 
-def _not_found_message(name, tried, option):
+def _not_found_message(name, tried, wording):
     cache = cache_dir() / name
     lines = [f"{name}: the dataset files were not found and could not be downloaded.",
              "Tried:"]
     lines += [f"  - {place}: {reason}" for place, reason in tried]
     lines += ["To fix it, do one of:",
-              f"  - pass {_pass_folder(option)}, a folder holding {', '.join(FILES)} "
+              f"  - pass {wording.pass_folder()}, a folder holding {', '.join(FILES)} "
               f"(directly or in DIR/{name}/)",
               f"  - set AUTOGRAD_DATA=DIR with the four files in DIR/{name}/",
               f"  - copy the four files into {cache}",
@@ -497,13 +500,13 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, root=None, dty
     one_hot_label: labels as (N, 10) one-hot rows of ``dtype``, else int64 class numbers.
     root: a folder holding the four files (directly or in ``root/mnist/``); the only place looked.
     """
-    return _locate("mnist", root, "root=", partial=False).load(normalize, flatten, one_hot_label, dtype)
+    return _locate("mnist", root, PYTHON, partial=False).load(normalize, flatten, one_hot_label, dtype)
 
 
 def load_fashion_mnist(normalize=True, flatten=True, one_hot_label=False, root=None,
                        dtype=np.float32):
     """Fashion-MNIST, with the same arguments and return value as ``load_mnist``."""
-    return _locate("fashion-mnist", root, "root=", partial=False).load(normalize, flatten,
+    return _locate("fashion-mnist", root, PYTHON, partial=False).load(normalize, flatten,
                                                                          one_hot_label, dtype)
 
 
