@@ -7,6 +7,7 @@ the sum of their gradients. No recursion anywhere: a graph a million nodes deep 
 """
 import numpy as np
 
+from . import anomaly
 from .device import array_module
 from .function import Function, freed_message, parents
 from .tensor import Tensor, _wrap, as_float_array, clock, state
@@ -284,5 +285,3 @@ def _own(g, dtype):
         return t
     return array_module(g).array(g, dtype=dtype)
 
-
-from . import anomaly  # noqa: E402

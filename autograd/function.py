@@ -16,6 +16,7 @@ Tensor whose node is the `ctx` itself: the node of the graph is the layer object
 """
 import numpy as np
 
+from . import anomaly
 from .device import check_same, in_use
 from .tensor import Tensor, as_float_array, clock, state
 
@@ -124,6 +125,13 @@ class Function:
             return saved
         return tuple([self._as_tensor(i, a) for i, a in enumerate(saved)])
 
+    def derived(self, value, fn, *inputs):
+        """A value that forward computed from the inputs and saved (a softmax, im2col's columns):
+        `value` itself in a normal backward; under create_graph=True `fn(*inputs)`, recomputed
+        from the inputs as Tensors, so that the gradient is a function of them and can be
+        differentiated again."""
+        return fn(*inputs) if state.grad_enabled else value
+
     def _as_tensor(self, i, a):
         for t, head in zip(self._args, self._parents):
             if isinstance(t, Tensor) and t._data is a:
@@ -214,5 +222,3 @@ def freed_message(node):
             "saved for backward were freed by the first backward. Pass retain_graph=True to the "
             "first backward() if you need to call it twice.")
 
-
-from . import anomaly  # noqa: E402
