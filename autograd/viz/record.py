@@ -4,7 +4,7 @@ gradient, and when the block ends turns them into a picture (`g`) and the player
 The engine's hooks are small: `Function.apply` hands each node it makes to the recorder of this
 thread (`state.recorder`), a backward run inside the block keeps the graph (as retain_graph=True),
 and the book's layers pass the gradient reaching each of their nodes through
-`engine.node_backward`. The recorder keeps each node's output and asks the engine to keep its
+the one backward (`engine.backprop`), which shows it the gradient reaching each node they ask for. The recorder keeps each node's output and asks the engine to keep its
 gradient as `retain_grad()` does. At the end of the block each node's backward is run once more
 at the gradient that reached it (the same vjp the engine ran) to get what it gave each input, for
 the player's formulas. Nothing outside the block changes."""
