@@ -11,6 +11,10 @@ sees the change, and its version, so a value saved for backward that changed is 
 - While recording, a leaf that requires grad is refused (its gradient would be the gradient of
   something else), and so is a tensor whose array another tensor shares (a view, or one with
   views): the other one's graph would not know about the change.
+
+Above the op table (it records Add, SetItem, ... in place) and below autograd/bindings.py, which
+gives Tensor its in-place operators; beside the engine, it is the one module outside the core
+that rewrites a node (what an op saved of the value it overwrites).
 """
 import numpy as np
 

@@ -14,6 +14,9 @@ labels with matching one-hot rows, and values kept inside an op's domain and awa
 The strategies ops declare their arguments with (autograd.ops.Op.arguments, given this module
 as `t`) are here too: `op_arrays`, `op_inputs`, `axes`, `indices`, and `st`, `hnp` and `assume`
 from hypothesis. `op_arguments(op)` draws valid arguments for any op of the table.
+
+A tool beside the core: it imports the engine, gradcheck and the table's `Op` (to read what an op
+declares); nothing else imports it. The repository's own use of it is tests/test_ops.py.
 """
 import inspect
 import sys
