@@ -22,27 +22,31 @@ OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "@
 
 
 def bind(op):
-    """Give `op` its F function, its Tensor methods and operators and its NumPy functions."""
-    call = op.__dict__.get("call")
-    call = call.__func__ if isinstance(call, staticmethod) else call  # Python < 3.10
-    if call is None and (op.function or op.numpy):
-        call = _derived(op, op.function or op.__name__.lower(), first="as_tensor({})")
-    if op.function is not None:
-        setattr(functions, op.function, call)
-        if op.function not in functions.__all__:
-            functions.__all__.append(op.function)
-    names = op.method if isinstance(op.method, tuple) else (op.method,) if op.method else ()
-    for name in names:
-        method = op.__dict__.get("tensor_method")
-        method = method.__func__ if isinstance(method, staticmethod) else method
-        if method is None:
-            method = _derived(op, name, first="{}", self_name="self")
-        method.__name__ = method.__qualname__ = name
-        setattr(Tensor, name, method)
-    if op.operator is not None:
-        _bind_operator(op, OPERATORS[op.operator], op.operator)
-    if op.numpy:
+    """Give `op` the F function, Tensor methods, operator and NumPy functions its class declares
+    (its own declarations only: a subclass of an op, a variant with another backward, takes
+    none of its parent's names)."""
+    own = op.__dict__
+    function, method, operator, numpy = (own.get(k) for k in ("function", "method", "operator", "numpy"))
+    call = _function(own.get("call"))
+    if call is None and (function or numpy):
+        call = _derived(op, function or op.__name__.lower(), first="as_tensor({})")
+    if function is not None:
+        setattr(functions, function, call)
+        if function not in functions.__all__:
+            functions.__all__.append(function)
+    for name in method if isinstance(method, tuple) else (method,) if method else ():
+        fn = _function(own.get("tensor_method")) or _derived(op, name, first="{}", self_name="self")
+        fn.__name__ = fn.__qualname__ = name
+        setattr(Tensor, name, fn)
+    if operator is not None:
+        _bind_operator(op, OPERATORS[operator], operator)
+    if numpy:
         numpy_api.register(op, call)
+
+
+def _function(declared):
+    """The function of a staticmethod declared in a class body (not callable itself before 3.10)."""
+    return declared.__func__ if isinstance(declared, staticmethod) else declared
 
 
 def _derived(op, name, first, self_name=None):

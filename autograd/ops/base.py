@@ -17,7 +17,8 @@ class Op(Function):
     """An op of the table: forward and vjp side by side, and what the rest of the package derives
     from it, declared here so that a new op is one class in one file.
 
-    Bindings (autograd/bindings.py makes them when the package is imported):
+    Bindings (autograd/bindings.py makes them as the op is defined; a subclass of an op inherits
+    none of them, so a variant with another backward rebinds nothing):
       function   its name in `autograd.functions` (F). F's function is the class's own `call`
                  where it has one, else made from forward's signature: the parameters without a
                  default are the inputs (the first is made a Tensor), the others keywords.
