@@ -1,16 +1,19 @@
 """A small autograd engine on NumPy: Tensors record the ops applied to them, and backward()
 applies each op's vector-Jacobian product, the textbook layer's backward formula, in reverse.
 
-`autograd.viz` (drawing graphs) and `autograd.testing` (hypothesis strategies) are imported on
-first use, so that importing the engine needs neither hypothesis nor anything else optional."""
+The package is built in layers, each importing only those below it (README, "Layout"): the
+core (tensor, function, engine, with device and anomaly), the op table (ops/), the bindings that
+give Tensor, `autograd.functions` and NumPy's protocols their ops (bindings), and the tools beside
+them (gradcheck; `autograd.viz` for drawing graphs and `autograd.testing` for hypothesis
+strategies, imported on first use, so that importing the engine needs neither hypothesis nor
+anything else optional)."""
 import importlib
 
-from .tensor import (Tensor, LostGradientWarning, enable_grad, is_grad_enabled, no_grad,  # first: the rest
-                     set_grad_enabled)  # builds on it
-from . import functions
+from .tensor import Tensor, LostGradientWarning, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .anomaly import detect_anomaly
-from .engine import grad
 from .function import Function
+from .engine import grad
+from . import ops, bindings, functions
 from .gradcheck import GradcheckError, gradcheck, gradcheck_nodes, numerical_gradient
 
 __all__ = ["Tensor", "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",

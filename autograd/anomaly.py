@@ -9,6 +9,8 @@ whose vjp produced a NaN or an infinity absent from its upstream gradient is nam
 Anomaly mode also checksums the arrays each op saves for backward, so that an element write into
 one of them (`t.data[i] = v`, which the version counter cannot see) is an error naming the tensor
 and the op instead of wrong gradients. Off by default: one flag check per op is all it costs then.
+
+Part of the core (function.py and engine.py call its checks): it imports only tensor and device.
 """
 import os
 import sys

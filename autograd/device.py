@@ -4,6 +4,8 @@ The op table needs no device of its own: NumPy's functions and ufuncs hand CuPy 
 (`__array_function__`, `__array_ufunc__`), so `np.exp(x)` or `np.sum(x)` run where x lives. What
 NumPy cannot dispatch, making new arrays (zeros, arange, random), goes through `array_module`.
 CuPy is imported only when a tensor is first put on the GPU: a CPU install never imports it.
+
+The bottom of the core: it imports nothing of autograd.
 """
 import sys
 

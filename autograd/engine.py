@@ -1,12 +1,17 @@
 """Backpropagation: walk the recorded graph from the outputs back to the leaves.
 
-`toposort` is the one walk of a recorded graph: backward, `autograd.grad`, `gradcheck_nodes` and
-`viz` all use it. `backward` sorts the graph once, checks that it can be walked (nothing freed,
-nothing it saved changed in place), then visits each node after all of its consumers, handing it
-the sum of their gradients. No recursion anywhere: a graph a million nodes deep is fine.
+`toposort` is the one walk of a recorded graph, and it only reads it: backward, `autograd.grad`,
+`gradcheck_nodes` and `viz` all use it. `backprop` is the one backward pass: it sorts the graph
+once, checks that it can be walked (nothing freed, nothing it saved changed in place), then
+visits each node after all of its consumers, handing it the sum of their gradients, and returns
+the gradients it was asked for. `backward` (Tensor.backward) puts them into `.grad`, `grad`
+(autograd.grad) returns them. No recursion anywhere: a graph a million nodes deep is fine.
+
+The top of the core: it imports tensor, function, anomaly and device, and no op.
 """
 import numpy as np
 
+from . import anomaly
 from .device import array_module
 from .function import Function, freed_message, parents
 from .tensor import Tensor, _wrap, as_float_array, clock, state
@@ -52,9 +57,88 @@ def sum_to_shape(g, shape):
     return g
 
 
+def backprop(outputs, grads=None, inputs=None, retain_graph=None, create_graph=False, keep_dtypes=False):
+    """The backward pass, the engine's one. Returns the gradients of `outputs` (each weighted by
+    its entry of `grads`; None: ones, for one-element outputs) with respect to `inputs` (leaf
+    tensors or nodes) as a dict {input: gradient} of those the outputs reach, and the set of the
+    inputs whose gradient is an array someone else holds (the upstream gradient itself, or a view
+    of it): whoever keeps one copies it. inputs=None: every leaf that requires grad and every node
+    whose tensor called retain_grad(). `Tensor.backward`, `autograd.grad` and the book's layers
+    (nn/textbook.py) are this function and what each does with its result. keep_dtypes: the
+    seeds keep their own dtypes instead of taking their output's, so that NumPy's promotion runs
+    through the vjps as through the book's formulas (a float64 dout after a float32 forward gives
+    float64 gradients).
+
+    Each node is visited after all of its consumers, its vjp handed the sum of their gradients;
+    under create_graph=True the vjps run on Tensors and are recorded. Without retain_graph each
+    node lets go of what it saved once it is passed."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    recorder = state.recorder
+    if recorder is not None:  # inside viz.record(): the recorded ops keep what backward needs
+        retain_graph = True
+    pending, found = _seed(outputs, grads, create_graph, keep_dtypes)  # node -> gradient so far; input -> [gradient, shared]
+    wanted = None if inputs is None else dict.fromkeys(inputs)
+    if wanted is not None:
+        found = {t: v for t, v in found.items() if t in wanted}
+    order = toposort(list(pending))
+    _check_walkable(order)  # before any gradient moves: an error leaves every .grad as it was
+    watch = state.anomaly
+    prev, state.grad_enabled = state.grad_enabled, create_graph  # record the backward pass only for create_graph
+    node = results = None
+    try:
+        for node in order:
+            g = pending.pop(node, None)
+            if g is not None:  # None: each consumer's backward returned None for this input
+                if wanted is None:
+                    if node._retained is not None:
+                        found[node] = [g, True]
+                elif node in wanted:
+                    found[node] = [g, True]
+                    if recorder is not None:  # a viz.record() block sees it: the node's tensor keeps no .grad
+                        recorder.arrive(node, g)
+                results = type(node).backward(node, g)
+                if type(results) is not tuple:
+                    results = (results,)
+                if watch or len(results) != len(node._parents):
+                    _inspect(node, g, results)
+                for p, gi in zip(node._parents, results):
+                    if gi is None or p is None:
+                        continue
+                    if isinstance(p, Tensor):  # a leaf
+                        if gi.shape != p._data.shape:
+                            gi = _fit(gi, p._data.shape, node, results)
+                        if wanted is None or p in wanted:
+                            if p in found:
+                                found[p] = [found[p][0] + gi, False]
+                            else:
+                                found[p] = [gi, gi is g or getattr(gi, "base", None) is not None]
+                    else:
+                        if gi.shape != p._shape:
+                            gi = _fit(gi, p._shape, node, results)
+                        pending[p] = pending[p] + gi if p in pending else gi
+            if not retain_graph:  # free what the node saved and the intermediate tensors it held;
+                if node._saved:    # _parents (nodes and leaf tensors, no arrays) stays, as PyTorch's
+                    node._saved = None  # next_functions do: the graph can still be drawn, and walked
+                node._args = node._kwargs = None  # again where nothing was saved
+    except AttributeError:
+        error = _not_an_array(node, results)
+        if error is None:
+            raise
+        raise error from None
+    finally:
+        state.grad_enabled = prev
+    return {t: g for t, (g, _) in found.items()}, {t for t, (_, shared) in found.items() if shared}
+
+
 def backward(outputs, grads=None, retain_graph=None, create_graph=False):
-    """`Tensor.backward` for one or more outputs: accumulates into the leaves' `.grad`."""
-    _run(outputs, grads, retain_graph, create_graph, _accumulate, None)
+    """`Tensor.backward` for one or more outputs: backprop's gradients added into the `.grad` of
+    the leaves and of the tensors that retain theirs."""
+    found, shared = backprop(outputs, grads, None, retain_graph, create_graph)
+    for where, g in found.items():
+        t = where if isinstance(where, Tensor) else where._retained()
+        if t is not None:
+            _accumulate(t, g, where in shared)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -71,13 +155,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t._requires_grad:
             raise ValueError(f"autograd.grad: input {i} (Tensor of shape {t.shape}) does not require "
                              "grad, so it has no gradient; create it with requires_grad=True")
-    captured = {_where_grad_goes(t): None for t in inputs}
-
-    def capture(leaf, g, upstream):
-        if leaf in captured:
-            captured[leaf] = g if captured[leaf] is None else captured[leaf] + g
-    _run(outputs, grad_outputs, retain_graph, create_graph, capture, captured)
-    result = [captured[_where_grad_goes(t)] for t in inputs]
+    found, _ = backprop(outputs, grad_outputs, [place(t) for t in inputs], retain_graph, create_graph)
+    result = [found.get(place(t)) for t in inputs]
     for t, g in zip(inputs, result):
         if g is None and not allow_unused:
             raise RuntimeError(f"autograd.grad: an input (shape {t.shape}) was not used to compute "
@@ -85,87 +164,31 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(None if g is None else _as_tensor(_own(g, t.dtype)) for t, g in zip(inputs, result))
 
 
-def _where_grad_goes(t):
+def place(t):
+    """Where a tensor's gradient is found in the graph: its node, or the tensor itself (a leaf)."""
     return t if t._node is None else t._node
 
 
-def _run(outputs, grads, retain_graph, create_graph, deliver, captured):
-    """The backward pass. `deliver(leaf, g, upstream)` takes each leaf's gradient; `captured`
-    (autograd.grad) maps the nodes whose gradients are wanted to them, instead of retain_grad."""
-    if retain_graph is None:
-        retain_graph = create_graph
-    if state.recorder is not None:  # inside viz.record(): the recorded ops keep what backward needs
-        retain_graph = True
-    pending, leaves = _seed(outputs, grads, create_graph)  # node -> gradient so far; (leaf, gradient)
-    order = toposort(list(pending))
-    _check_walkable(order)  # before any gradient moves: an error leaves every .grad as it was
-    watch = state.anomaly
-    prev, state.grad_enabled = state.grad_enabled, create_graph  # record the backward pass only for create_graph
-    node = results = None
-    try:
-        for t, g in leaves:
-            deliver(t, g, g)
-        for node in order:
-            g = pending.pop(node, None)
-            if g is not None:  # None: each consumer's backward returned None for this input
-                if node._retained is not None or captured:
-                    _keep(node, g, captured)
-                results = type(node).backward(node, g)
-                if type(results) is not tuple:
-                    results = (results,)
-                if watch or len(results) != len(node._parents):
-                    _inspect(node, g, results)
-                for p, gi in zip(node._parents, results):
-                    if gi is None or p is None:
-                        continue
-                    if isinstance(p, Tensor):  # a leaf
-                        if gi.shape != p._data.shape:
-                            gi = _fit(gi, p._data.shape, node, results)
-                        deliver(p, gi, g)
-                    else:
-                        if gi.shape != p._shape:
-                            gi = _fit(gi, p._shape, node, results)
-                        pending[p] = pending[p] + gi if p in pending else gi
-            if not retain_graph:  # free what the node saved and the intermediate tensors it held;
-                if node._saved:    # _parents (nodes and leaf tensors, no arrays) stays, as PyTorch's
-                    node._saved = None  # next_functions do: the graph can still be drawn, and walked
-                node._args = node._kwargs = None  # again where nothing was saved
-    except AttributeError:
-        error = _not_an_array(node, results)
-        if error is None:
-            raise
-        raise error from None
-    finally:
-        state.grad_enabled = prev
-
-
-def node_backward(node, g):
-    """One node's backward at upstream gradient `g`, as the book's layers call it; a viz.record()
-    block running sees the gradient arrive."""
-    if state.recorder is not None:
-        state.recorder.arrive(node, g)
-    return type(node).backward(node, g)
-
-
-def _seed(outputs, grads, create_graph):
+def _seed(outputs, grads, create_graph, keep_dtypes=False):
+    """(node -> its gradient so far, leaf output -> [its gradient, shared]) to start from."""
     if grads is None:
         grads = [None] * len(outputs)
     if len(grads) != len(outputs):
         raise ValueError(f"backward: {len(grads)} gradients given for {len(outputs)} outputs")
-    pending, leaves = {}, []
+    pending, leaves = {}, {}
     for t, g in zip(outputs, grads):
         if not t._requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no grad_fn; "
                                "did you forget requires_grad=True on an input, or run under no_grad()?")
-        g = _root_grad(t, g, create_graph)
-        if t._node is None:
-            leaves.append((t, g))
+        g = _root_grad(t, g, create_graph, keep_dtypes)
+        if t._node is None:  # an output that is a leaf: its gradient is the seed, which the caller holds
+            leaves[t] = [leaves[t][0] + g, False] if t in leaves else [g, True]
         else:
             pending[t._node] = pending[t._node] + g if t._node in pending else g
     return pending, leaves
 
 
-def _root_grad(t, g, create_graph):
+def _root_grad(t, g, create_graph, keep_dtypes=False):
     if g is None:
         if t._data.size != 1:
             raise RuntimeError(f"backward: grad can be implicit only for a one-element output; this "
@@ -175,12 +198,12 @@ def _root_grad(t, g, create_graph):
         g = g._data if isinstance(g, Tensor) else as_float_array(g, "backward grad")
         if g.shape != t.shape:
             raise ValueError(f"backward: grad has shape {g.shape} but the output has shape {t.shape}")
-        if g.dtype != t.dtype:
+        if g.dtype != t.dtype and not keep_dtypes:
             g = g.astype(t.dtype)
     return _wrap(g) if create_graph else g
 
 
-# --- the rare paths: checks before the walk, retained and captured gradients, errors ---------
+# --- the rare paths: checks before the walk, errors -------------------------------------------
 
 def _check_walkable(order):
     now = clock[0]
@@ -207,17 +230,6 @@ def _check_versions(node):
                                "modified in place after it was saved and before backward; gradients "
                                "would be wrong. Call backward before changing it (e.g. before "
                                "optimizer.step()), or build a new tensor instead of changing .data")
-
-
-def _keep(node, g, captured):
-    """A non-leaf's gradient: autograd.grad captures it if asked; else retain_grad keeps it."""
-    if captured is not None:  # autograd.grad touches no .grad
-        if node in captured:
-            captured[node] = g
-        return
-    kept = node._retained()
-    if kept is not None:
-        _accumulate(kept, g, g)
 
 
 def _inspect(node, g, results):
@@ -251,9 +263,9 @@ def _not_an_array(node, results):
 
 # --- leaves' gradients -----------------------------------------------------------------------
 
-def _accumulate(t, g, upstream):
-    """Add `g` into `t.grad`, in t's dtype. A first gradient that is (a view of) an array someone
-    else holds is copied, so that changing one `.grad` can never change another array."""
+def _accumulate(t, g, shared):
+    """Add `g` into `t.grad`, in t's dtype. A first gradient that is an array someone else holds
+    (`shared`) is copied, so that changing one `.grad` can never change another array."""
     if not t._requires_grad:  # turned off after the graph was recorded
         return
     if isinstance(g, Tensor):  # create_graph: the gradient is itself part of a graph
@@ -263,10 +275,10 @@ def _accumulate(t, g, upstream):
     dtype = t._data.dtype
     if g.dtype is not dtype and g.dtype != dtype:
         g = g.astype(dtype)
+    elif t.grad is None and shared:
+        g = g.copy()
     if t.grad is not None:
         g = t.grad._data + g
-    elif g is upstream or g.base is not None:
-        g = g.copy()
     t.grad = _wrap(_asarray(g) if isinstance(g, np.generic) else g)  # a NumPy scalar: 0-d arrays only
 
 
@@ -284,5 +296,3 @@ def _own(g, dtype):
         return t
     return array_module(g).array(g, dtype=dtype)
 
-
-from . import anomaly  # noqa: E402

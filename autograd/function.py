@@ -13,9 +13,14 @@
 
 `Sigmoid.apply(t)` runs `forward` on the arrays and, when an input requires grad, returns a
 Tensor whose node is the `ctx` itself: the node of the graph is the layer object of the textbook.
+
+Part of the core, above tensor.py and below engine.py. The node's fields are declared here, in
+one place (the comment on `Function.__slots__`), and only the core reads or writes them; the
+tools (gradcheck, viz) read a node through the functions at the end of this module.
 """
 import numpy as np
 
+from . import anomaly
 from .device import check_same, in_use
 from .tensor import Tensor, as_float_array, clock, state
 
@@ -38,9 +43,12 @@ class Function:
     #   _shape            the output's shape, which the gradient arriving here must have
     #   _stamp, _out_index  for nodes that saved something: the clock when recorded, and which
     #                     saved value (if any) is the output itself
+    # and, rarely set, so class-level defaults rather than a store per node:
+    #   _dirty            the output it saved was changed in place (Tensor.data's setter)
+    #   _retained         a weak reference to the output tensor that keeps its .grad (retain_grad)
+    #   _where, _sums     anomaly mode: the user's line that called the op, checksums of what it saved
     __slots__ = ("needs_input_grad", "_args", "_kwargs", "_saved", "_parents", "_shape", "_stamp", "_out_index")
-    # rarely set, so class-level defaults rather than a store per node
-    _dirty = _retained = _where = None
+    _dirty = _retained = _where = _sums = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -123,6 +131,13 @@ class Function:
         if not state.grad_enabled:
             return saved
         return tuple([self._as_tensor(i, a) for i, a in enumerate(saved)])
+
+    def derived(self, value, fn, *inputs):
+        """A value that forward computed from the inputs and saved (a softmax, im2col's columns):
+        `value` itself in a normal backward; under create_graph=True `fn(*inputs)`, recomputed
+        from the inputs as Tensors, so that the gradient is a function of them and can be
+        differentiated again."""
+        return fn(*inputs) if state.grad_enabled else value
 
     def _as_tensor(self, i, a):
         for t, head in zip(self._args, self._parents):
@@ -215,4 +230,32 @@ def freed_message(node):
             "first backward() if you need to call it twice.")
 
 
-from . import anomaly  # noqa: E402
+
+
+# --- what the tools may read of a node (gradcheck_nodes, viz) ------------------------------------
+
+def recorded_call(node):
+    """(args, kwargs) of the call that recorded `node`: its input Tensors and constants as given;
+    None once a backward without retain_graph let go of them."""
+    args = getattr(node, "_args", None)
+    return None if args is None else (args, node._kwargs or {})
+
+
+def has_saved(node):
+    """Does `node` still hold what its backward needs (not freed by a backward)?"""
+    return node._saved is not None
+
+
+def output_shape(node):
+    """The shape of the output `node` made (None for a node that recorded nothing)."""
+    return getattr(node, "_shape", None)
+
+
+def called_at(node):
+    """file:line of the user's code that called the op, where anomaly mode was on; else None."""
+    return node._where
+
+
+def retained_output(node):
+    """The output tensor of `node` that keeps its gradient (retain_grad()), if it is still alive."""
+    return None if node._retained is None else node._retained()

@@ -1,7 +1,11 @@
-"""Finite differences: the textbook's numerical_gradient, and checks of backprop against it."""
+"""Finite differences: the textbook's numerical_gradient, and checks of backprop against it.
+
+A tool beside the core: it imports the engine and Tensor, and reads recorded nodes through
+autograd.function's reading functions."""
 import numpy as np
 
 from .engine import grad as _grad, toposort
+from .function import called_at, recorded_call
 from .tensor import Tensor
 
 
@@ -98,9 +102,10 @@ def gradcheck_nodes(output, eps=1e-6, atol=1e-5, rtol=1e-3):
     __tracebackhide__ = True
     nodes = toposort([output._node] if output._node is not None else [])[::-1]  # as recorded
     for k, node in enumerate(nodes):
-        if node._args is None:
+        call = recorded_call(node)
+        if call is None:
             raise RuntimeError("gradcheck_nodes: the graph was already freed by backward; call it first")
-        cls, args, kwargs = type(node), node._args, node._kwargs or {}
+        (args, kwargs), cls = call, type(node)
         diff = getattr(cls, "differentiable", None) or (True,) * len(args)
         slots = [i for i, a in enumerate(args) if node.needs_input_grad[i] and diff[i]]
         values = [Tensor(np.array(a._data, dtype=np.float64), requires_grad=i in slots)
@@ -112,7 +117,7 @@ def gradcheck_nodes(output, eps=1e-6, atol=1e-5, rtol=1e-3):
         try:  # all of the op's arguments: the error's "input i" is the op's own argument i
             gradcheck(op, values, eps, atol, rtol)
         except GradcheckError as e:
-            where = getattr(node, "_where", None)
+            where = called_at(node)
             raise GradcheckError(f"gradcheck_nodes: the backward of {cls.__name__} (node {k + 1} of "
                                  f"{len(nodes)}{', called at ' + where if where else ''}) is wrong: "
                                  f"{e}") from None

@@ -11,10 +11,14 @@ sees the change, and its version, so a value saved for backward that changed is 
 - While recording, a leaf that requires grad is refused (its gradient would be the gradient of
   something else), and so is a tensor whose array another tensor shares (a view, or one with
   views): the other one's graph would not know about the change.
+
+Above the op table (it records Add, SetItem, ... in place) and below autograd/bindings.py, which
+gives Tensor its in-place operators; beside the engine, it is the one module outside the core
+that rewrites a node (what an op saved of the value it overwrites).
 """
 import numpy as np
 
-from . import ops
+from .ops import SetItem
 from .tensor import Tensor, _raw, _wrap, state
 
 
@@ -32,7 +36,7 @@ def apply(t, op, other, symbol):
 
 def setitem(t, index, value):
     """`t[index] = value`: in the array under no_grad (or where nothing requires grad), else
-    recorded as ops.SetItem."""
+    recorded as SetItem."""
     if not (state.mode[0] and (t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
         try:
             t._data[index] = _raw(value)
@@ -41,7 +45,7 @@ def setitem(t, index, value):
         t.data = t._data  # through the setter: counts as an in-place change
         return
     _check_recordable(t, "[index] =")
-    _record(t, ops.SetItem.apply(_before(t), value, index=index), "[index] =")
+    _record(t, SetItem.apply(_before(t), value, index=index), "[index] =")
 
 
 def _check_recordable(t, symbol):

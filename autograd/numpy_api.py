@@ -1,5 +1,5 @@
 """NumPy functions on Tensors: the protocols of NEP 13 (`__array_ufunc__`) and NEP 18
-(`__array_function__`), and the conversions of one-element tensors to Python numbers.
+(`__array_function__`).
 
 `np.exp(t)`, `np.dot(x, W)`, `np.sum(t, axis=0)` record the same op as `t.exp()`, `x @ W`,
 `t.sum(axis=0)`. Functions without a gradient (`np.argmax`, `np.shape`, comparisons) work on the
@@ -12,20 +12,34 @@ values.
 
 The engine's own array code never comes here: ops run on ndarrays, and `ndarray + Tensor` takes
 the first branch of `array_ufunc`.
-"""
-import warnings
 
+Which NumPy function records which op is declared by the op (`numpy = np.exp`, autograd/ops/):
+autograd/bindings.py hands each op to `register`, which fills `UFUNC_OPS` and `FUNCTIONS`. This
+module is NumPy's side: the keywords NumPy's functions take and an op does not (refused by name),
+the functions whose values have no gradient, and the hints for the rest.
+"""
 import numpy as np
 
 from . import functions as F
-from . import ops
-from .device import array_module, is_gpu
-from .tensor import LostGradientWarning, Tensor, state
+from .device import array_module
+from .tensor import Tensor, state
 
-# ufuncs that are ops of the table, called with positional arguments only
-UFUNC_OPS = {np.add: ops.Add, np.subtract: ops.Sub, np.multiply: ops.Mul, np.divide: ops.Div,
-             np.power: ops.Pow, np.matmul: ops.MatMul, np.maximum: ops.Maximum, np.negative: ops.Neg,
-             np.exp: ops.Exp, np.log: ops.Log, np.sqrt: ops.Sqrt, np.tanh: ops.Tanh}
+# ufuncs that are ops of the table, called with positional arguments only (np.exp: ops.Exp)
+UFUNC_OPS = {}
+# other NumPy functions that record an op (np.sum, np.reshape, ...): their implementations
+FUNCTIONS = {}
+
+
+def register(op, call):
+    """Record `op` for the NumPy functions it declares: a ufunc through its positional call, any
+    other function through `call` (the op's F function), behind NumPy's own signature where this
+    module knows it (NUMPY_SIGNATURES)."""
+    for f in op.numpy if isinstance(op.numpy, tuple) else (op.numpy,):
+        if isinstance(f, np.ufunc):
+            UFUNC_OPS[f] = op
+        else:
+            FUNCTIONS[f] = NUMPY_SIGNATURES[f](call) if f in NUMPY_SIGNATURES else call
+
 
 # ufuncs whose result has no gradient (booleans, or piecewise constant: its gradient is 0)
 VALUE_UFUNCS = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
@@ -132,95 +146,80 @@ def _no(name, **given):
                         f"without {', '.join(bad)}= (the result is a new Tensor)")
 
 
-def _dot(a, b, out=None):
-    _no("dot", out=out)
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return F.mul(a, b)
-    if np.ndim(a) > 2 or np.ndim(b) > 2:
-        raise TypeError("np.dot of arrays with more than 2 dimensions on a Tensor is not supported; "
-                        "use np.matmul or @ (the batched product)")
-    return F.matmul(a, b)
+# --- NumPy's signatures: each takes an op's call and gives the function NumPy's arguments reach --
+
+def _dot(matmul):
+    def dot(a, b, out=None):
+        _no("dot", out=out)
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            return F.mul(a, b)
+        if np.ndim(a) > 2 or np.ndim(b) > 2:
+            raise TypeError("np.dot of arrays with more than 2 dimensions on a Tensor is not supported; "
+                            "use np.matmul or @ (the batched product)")
+        return matmul(a, b)
+    return dot
 
 
-def _reduction(name, fn):
-    def reduce(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-        _no(name, dtype=dtype, out=out, initial=initial, where=where)
-        return fn(a, axis=axis, keepdims=bool(keepdims))
+def _reduction(name, has_dtype=True):
+    def signature(fn):
+        def reduce(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+            _no(name, dtype=dtype, out=out, initial=initial, where=where)
+            return fn(a, axis=axis, keepdims=bool(keepdims))
 
-    def reduce_max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # no dtype
-        return reduce(a, axis, None, out, keepdims, initial, where)
-    return reduce_max if fn is F.max else reduce
-
-
-def _reshape(a, shape=None, order="C", *, newshape=None, copy=None):
-    _no("reshape", order=None if order == "C" else order, copy=copy)
-    return F.reshape(a, shape if shape is not None else newshape)
+        def reduce_max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # no dtype
+            return reduce(a, axis, None, out, keepdims, initial, where)
+        return reduce if has_dtype else reduce_max
+    return signature
 
 
-def _transpose(a, axes=None):
-    return F.transpose(a, axes)
+def _reshape(fn):
+    def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+        _no("reshape", order=None if order == "C" else order, copy=copy)
+        return fn(a, shape if shape is not None else newshape)
+    return reshape
 
 
-def _joined(name, fn):
-    def join(arrays, axis=0, out=None, dtype=None, casting=None):
-        _no(name, out=out, dtype=dtype, casting=casting)
-        if axis is None and name == "concatenate":  # NumPy flattens first
-            return fn([F.reshape(a, (-1,)) for a in arrays], axis=0)
-        return fn(list(arrays), axis=axis)
-    return join
+def _transpose(fn):
+    def transpose(a, axes=None):
+        return fn(a, axes)
+    return transpose
 
 
-def _broadcast_to(array, shape, subok=False):
-    return F.broadcast_to(array, shape)
+def _joined(name):
+    def signature(fn):
+        def join(arrays, axis=0, out=None, dtype=None, casting=None):
+            _no(name, out=out, dtype=dtype, casting=casting)
+            if axis is None and name == "concatenate":  # NumPy flattens first
+                return fn([F.reshape(a, (-1,)) for a in arrays], axis=0)
+            return fn(list(arrays), axis=axis)
+        return join
+    return signature
 
 
-def _copy(a, order="K", subok=False):
-    _no("copy", order=None if order == "K" else order)
-    return ops.Copy.apply(a)
+def _broadcast_to(fn):
+    def broadcast_to(array, shape, subok=False):
+        return fn(array, shape)
+    return broadcast_to
 
 
-def _where(condition, *xy):
-    if not xy:  # np.where(cond) is np.nonzero(cond): indices
-        return np.where(_values(condition))
-    condition = _values(condition)
-    return F.where(array_module(condition).asarray(condition, dtype=bool), *xy)
+def _copy(fn):
+    def copy(a, order="K", subok=False):
+        _no("copy", order=None if order == "K" else order)
+        return fn(a)
+    return copy
 
 
-FUNCTIONS = {np.dot: _dot, np.sum: _reduction("sum", F.sum), np.mean: _reduction("mean", F.mean),
-             np.max: _reduction("max", F.max), np.amax: _reduction("amax", F.max),
-             np.reshape: _reshape, np.transpose: _transpose,
-             np.concatenate: _joined("concatenate", F.concatenate), np.stack: _joined("stack", F.stack),
-             np.broadcast_to: _broadcast_to, np.where: _where, np.copy: _copy}
+def _where(fn):
+    def where(condition, *xy):
+        if not xy:  # np.where(cond) is np.nonzero(cond): indices
+            return np.where(_values(condition))
+        condition = _values(condition)
+        return fn(array_module(condition).asarray(condition, dtype=bool), *xy)
+    return where
 
 
-def warn_lost_gradient(t):
-    """Tensor.__array__ on a Tensor that requires grad, while recording: NumPy is turning it into
-    values (np.asarray(t), or a NumPy function handed a list of Tensors, which it dispatches on)."""
-    warnings.warn(
-        f"NumPy turned a Tensor of shape {t.shape} that requires grad into plain values (np.asarray, "
-        "or a NumPy function given a list or tuple of Tensors, such as np.sum([t, u]) or "
-        "np.array([t, u])): the result has no gradient. To keep the gradient, use the Tensor ops on "
-        "Tensors, not lists (F.stack([t, u]).sum(axis=0), F.exp(t)); for the values alone, say so "
-        "with t.detach(), t.data or t.item()", LostGradientWarning, stacklevel=3)
-
-
-# --- one-element tensors convert like NumPy scalars ------------------------------------------
-
-def scalar(t, what):
-    """The one element of `t` as a NumPy scalar, for int(), float(), bool(), round(), format()."""
-    if t._data.size != 1:
-        raise (ValueError if what == "bool" else TypeError)(
-            f"{what}() of a Tensor needs exactly one element; this one has shape {t.shape} "
-            f"({t._data.size} elements)" + ("; use np.any(t > 0) or np.all(t > 0) for a truth value"
-                                            if what == "bool" else ""))
-    x = t._data.reshape(-1)[0]
-    return x.get()[()] if is_gpu(x) else x  # a NumPy scalar from either device
-
-
-def format_tensor(t, spec):
-    if t._data.size == 1:
-        return format(scalar(t, "format"), spec) if spec else str(t)
-    if spec:
-        raise TypeError(f"format spec {spec!r} needs a one-element Tensor; this one has shape {t.shape}: "
-                        "format its elements, or np.array2string(t) for the whole array")
-    return str(t)
+NUMPY_SIGNATURES = {np.dot: _dot, np.sum: _reduction("sum"), np.mean: _reduction("mean"),
+                    np.max: _reduction("max", False), np.amax: _reduction("amax", False),
+                    np.reshape: _reshape, np.transpose: _transpose, np.concatenate: _joined("concatenate"),
+                    np.stack: _joined("stack"), np.broadcast_to: _broadcast_to, np.where: _where,
+                    np.copy: _copy}

@@ -1,10 +1,19 @@
-"""The Tensor: an ndarray plus the node of the graph that produced it."""
+"""The Tensor: an ndarray plus the node of the graph that produced it; the per-thread switches
+(no_grad, anomaly mode, a viz recording) and the in-place clock.
+
+The bottom of the core: it imports only autograd.device. Tensor knows no op: its operators,
+op methods, `backward` and NumPy protocols are given to it by autograd/bindings.py, which sits
+above the op table (autograd/ops/) and the engine.
+"""
 import functools
 import threading
+import warnings
+
+from weakref import ref as _weakref
 
 import numpy as np
 
-from .device import check_device, device_of, in_use, is_gpu, to_device
+from .device import device_of, in_use, is_gpu, to_device
 
 
 class _State(threading.local):
@@ -205,15 +214,7 @@ class Tensor:
     ndim = property(lambda self: self._data.ndim)
     size = property(lambda self: self._data.size)
     dtype = property(lambda self: self._data.dtype)
-    T = property(lambda self: self.transpose())
     device = property(lambda self: device_of(self._data))  # "cpu" or "cuda"
-
-    def to(self, device):
-        """This tensor on `device` ("cpu" or "cuda"): itself where it is already there, else a
-        copy there, through which gradients flow back (autograd.device)."""
-        if device_of(self._data) == check_device(device):
-            return self
-        return ops.ToDevice.apply(self, device=device)
 
     def item(self):
         if self._data.size != 1:
@@ -237,12 +238,6 @@ class Tensor:
         self._node = None  # ops recorded on it keep the node (their _parents), as PyTorch's do
         self._requires_grad = False
         return self
-
-    def copy(self):
-        """A copy of the data, recorded in the graph (NumPy's name; `clone()` is PyTorch's)."""
-        return ops.Copy.apply(self)
-
-    clone = copy
 
     def copy_(self, src):
         """Write `src` into this tensor's own array (same shape), keeping every alias to it."""
@@ -268,7 +263,7 @@ class Tensor:
             raise TypeError("a Tensor on cuda does not become a NumPy array implicitly: copy it to "
                             "the CPU first, t.to('cpu')")
         if self._requires_grad and state.mode[0]:
-            numpy_api.warn_lost_gradient(self)
+            warn_lost_gradient(self)
         a = np.asarray(self._data, dtype=dtype)
         return a.copy() if copy else a
 
@@ -285,52 +280,12 @@ class Tensor:
             extra += f", name={self.name!r}"
         return f"Tensor({body}{extra})"
 
-    # --- graph -----------------------------------------------------------------------------
-    def backward(self, grad=None, retain_graph=None, create_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see autograd.engine)."""
-        engine.backward([self], None if grad is None else [grad], retain_graph, create_graph)
-
-    # --- operators (the op table lives in autograd.ops) -------------------------------------
-    def __add__(self, other): return ops.Add.apply(self, other)
-    def __radd__(self, other): return ops.Add.apply(other, self)
-    def __sub__(self, other): return ops.Sub.apply(self, other)
-    def __rsub__(self, other): return ops.Sub.apply(other, self)
-    def __mul__(self, other): return ops.Mul.apply(self, other)
-    def __rmul__(self, other): return ops.Mul.apply(other, self)
-    def __truediv__(self, other): return ops.Div.apply(self, other)
-    def __rtruediv__(self, other): return ops.Div.apply(other, self)
-    def __pow__(self, other): return ops.Pow.apply(self, other)
-    def __rpow__(self, other): return ops.Pow.apply(other, self)
-    def __matmul__(self, other): return ops.MatMul.apply(self, other)
-    def __rmatmul__(self, other): return ops.MatMul.apply(other, self)
-    def __neg__(self): return ops.Neg.apply(self)
-    def __pos__(self): return self
-
-    # In-place operators change this tensor object (autograd/inplace.py): under no_grad() its
-    # data, while recording its data and its node. Never a rebind to a new tensor.
-    def __iadd__(self, other): return inplace.apply(self, ops.Add, other, "+=")
-    def __isub__(self, other): return inplace.apply(self, ops.Sub, other, "-=")
-    def __imul__(self, other): return inplace.apply(self, ops.Mul, other, "*=")
-    def __itruediv__(self, other): return inplace.apply(self, ops.Div, other, "/=")
-    def __ipow__(self, other): return inplace.apply(self, ops.Pow, other, "**=")
-
-    def __imatmul__(self, other):
-        raise TypeError("in-place matmul (t @= m) is not supported; write t = t @ m (a new tensor)")
-
-    def __setitem__(self, index, value): inplace.setitem(self, _raw_index(index), value)
-
-    # --- NumPy's protocols, conversions and comparisons (autograd/numpy_api.py) -------------
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        return numpy_api.array_function(func, types, args, kwargs)
-
-    def __bool__(self): return bool(numpy_api.scalar(self, "bool"))
-    def __int__(self): return int(numpy_api.scalar(self, "int"))
-    def __float__(self): return float(numpy_api.scalar(self, "float"))
-    def __round__(self, ndigits=None): return round(numpy_api.scalar(self, "round"), ndigits)
-    def __format__(self, spec): return numpy_api.format_tensor(self, spec)
+    # --- one-element tensors convert like NumPy scalars ---------------------------------------
+    def __bool__(self): return bool(scalar(self, "bool"))
+    def __int__(self): return int(scalar(self, "int"))
+    def __float__(self): return float(scalar(self, "float"))
+    def __round__(self, ndigits=None): return round(scalar(self, "round"), ndigits)
+    def __format__(self, spec): return format_tensor(self, spec)
 
     # Comparisons give plain boolean masks: they have no gradient. Tensors hash by identity.
     def __eq__(self, other): return self._data == _raw(other)
@@ -342,28 +297,12 @@ class Tensor:
     def __lt__(self, other): return self._data < _raw(other)
     def __le__(self, other): return self._data <= _raw(other)
 
-    def __getitem__(self, index):
-        return ops.GetItem.apply(self, index=_raw_index(index))
+    def __imatmul__(self, other):
+        raise TypeError("in-place matmul (t @= m) is not supported; write t = t @ m (a new tensor)")
 
-    def sum(self, axis=None, keepdims=False): return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return ops.Max.apply(self, axis=axis, keepdims=keepdims)
-    def exp(self): return ops.Exp.apply(self)
-    def log(self): return ops.Log.apply(self)
-    def sqrt(self): return ops.Sqrt.apply(self)
-    def tanh(self): return ops.Tanh.apply(self)
-    def sigmoid(self): return ops.Sigmoid.apply(self)
-    def relu(self): return ops.ReLU.apply(self)
-
-    def reshape(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = shape[0]
-        return ops.Reshape.apply(self, shape=tuple(shape))
-
-    def transpose(self, *axes):
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = axes[0]
-        return ops.Transpose.apply(self, axes=tuple(axes) or None)
+    # Given by autograd/bindings.py: backward(), the operators + - * / ** @ (reflected and
+    # in-place), t[index] and t[index] = v, T, to(device), the op methods (sum, exp, reshape, ...)
+    # declared by the ops of autograd/ops/, and NumPy's __array_ufunc__ / __array_function__.
 
 
 def _wrap(data, node=None, cls=Tensor):
@@ -392,6 +331,38 @@ def _raw_index(index):
     return _raw(index)
 
 
-from weakref import ref as _weakref  # noqa: E402
+def as_tensor(x):
+    """x itself if it is a Tensor, else a Tensor of it (a function of plain numbers still returns
+    a Tensor)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
 
-from . import engine, inplace, numpy_api, ops  # noqa: E402  (they need Tensor defined first)
+
+def warn_lost_gradient(t):
+    """Tensor.__array__ on a Tensor that requires grad, while recording: NumPy is turning it into
+    values (np.asarray(t), or a NumPy function handed a list of Tensors, which it dispatches on)."""
+    warnings.warn(
+        f"NumPy turned a Tensor of shape {t.shape} that requires grad into plain values (np.asarray, "
+        "or a NumPy function given a list or tuple of Tensors, such as np.sum([t, u]) or "
+        "np.array([t, u])): the result has no gradient. To keep the gradient, use the Tensor ops on "
+        "Tensors, not lists (F.stack([t, u]).sum(axis=0), F.exp(t)); for the values alone, say so "
+        "with t.detach(), t.data or t.item()", LostGradientWarning, stacklevel=3)
+
+
+def scalar(t, what):
+    """The one element of `t` as a NumPy scalar, for int(), float(), bool(), round(), format()."""
+    if t._data.size != 1:
+        raise (ValueError if what == "bool" else TypeError)(
+            f"{what}() of a Tensor needs exactly one element; this one has shape {t.shape} "
+            f"({t._data.size} elements)" + ("; use np.any(t > 0) or np.all(t > 0) for a truth value"
+                                            if what == "bool" else ""))
+    x = t._data.reshape(-1)[0]
+    return x.get()[()] if is_gpu(x) else x  # a NumPy scalar from either device
+
+
+def format_tensor(t, spec):
+    if t._data.size == 1:
+        return format(scalar(t, "format"), spec) if spec else str(t)
+    if spec:
+        raise TypeError(f"format spec {spec!r} needs a one-element Tensor; this one has shape {t.shape}: "
+                        "format its elements, or np.array2string(t) for the whole array")
+    return str(t)

@@ -11,23 +11,31 @@ inputs and upstream gradient left unchanged, float32 kept float32 and right to f
 precision, the same gradients when only some inputs require grad. The strategies it is built
 from are public too: float64 arrays by shape and dtype, mutually broadcastable shapes, class
 labels with matching one-hot rows, and values kept inside an op's domain and away from its kinks.
-`op_arguments(op)` draws valid arguments for any op of the built-in table (autograd.ops.OPS).
+The strategies ops declare their arguments with (autograd.ops.Op.arguments, given this module
+as `t`) are here too: `op_arrays`, `op_inputs`, `axes`, `indices`, and `st`, `hnp` and `assume`
+from hypothesis. `op_arguments(op)` draws valid arguments for any op of the table.
+
+A tool beside the core: it imports the engine, gradcheck and the table's `Op` (to read what an op
+declares); nothing else imports it. The repository's own use of it is tests/ops/test_ops.py.
 """
 import inspect
+import sys
 from types import SimpleNamespace
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings  # noqa: F401 (assume: for ops)
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from .engine import grad
 from .function import Function
 from .gradcheck import gradcheck, numerical_gradient
+from .ops.base import Op
 from .tensor import Tensor, no_grad
 
 __all__ = ["check_op", "shapes", "broadcastable_shapes", "values", "arrays", "tensors", "labels",
-           "op_arguments", "assert_gradients"]
+           "axes", "indices", "op_arrays", "op_inputs", "op_arguments", "assert_gradients", "st", "hnp",
+           "assume"]
 
 MARGIN = 1e-2  # how far test values stay from a kink, well beyond the finite-difference step
 FLOAT32_RTOL = 1e-4  # float32 against float64: ~800 times float32's epsilon (1.2e-7)
@@ -84,8 +92,8 @@ def assert_gradients(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
 
 # --- the property suite of an op: check_op ---------------------------------------------------------
 
-def check_op(op, *, arity=None, domain=(-3.0, 3.0), kinks=(), distinct=False, shapes=None,
-             broadcast=True, second_order=True, max_examples=None, arguments=None,
+def check_op(op, *, arity=None, domain=None, kinks=None, distinct=None, shapes=None,
+             broadcast=True, second_order=None, max_examples=None, arguments=None,
              differentiable=None, eps=1e-6, atol=1e-5, rtol=1e-3):
     """Check `op` over hypothesis-drawn inputs, the way the built-in op table is checked; raise
     AssertionError naming the op, the check, the (shrunk) inputs, the input and the worst element.
@@ -93,13 +101,16 @@ def check_op(op, *, arity=None, domain=(-3.0, 3.0), kinks=(), distinct=False, sh
     `op` is a Function subclass (checked through its `apply`) or any callable on Tensors. Inputs
     are float64 arrays of `arity` inputs (by default the arguments of `forward`, or of the
     callable, that have no default), with values in `domain` (one (lo, hi) for all inputs or one
-    per input), at least MARGIN away from each of `kinks`, and with `distinct` free of ties (within
-    each input and across inputs). Shapes are 0-d to 3-d and, with `broadcast`, broadcast together
-    rather than being equal; `shapes` replaces them: a shape or a tuple of shapes (one per input),
-    or a hypothesis strategy of either. `arguments`, a strategy of (args, kwargs) for the op,
-    replaces all of these; `differentiable` then says, per argument, which ones have a gradient
-    (the rest are passed as drawn: labels, masks, indices). `second_order` may also be a function
-    of (args, kwargs) that says where the op has second derivatives.
+    per input; default (-3, 3)), at least MARGIN away from each of `kinks`, and with `distinct`
+    free of ties (within each input and across inputs). Shapes are 0-d to 3-d and, with
+    `broadcast`, broadcast together rather than being equal; `shapes` replaces them: a shape or a
+    tuple of shapes (one per input), or a hypothesis strategy of either. `arguments`, a strategy
+    of (args, kwargs) for the op, replaces all of these; `differentiable` then says, per argument,
+    which ones have a gradient (the rest are passed as drawn: labels, masks, indices).
+    `second_order` (default True) may also be a function of (args, kwargs) that says where the op
+    has second derivatives. An `autograd.ops.Op` declares all of these itself (`domain`, `kinks`,
+    `distinct`, `differentiable`, `second_order`, `arguments`): `check_op(MyOp)` reads them, and
+    what the call gives takes their place.
 
     For each example: the output is a float Tensor; first derivatives (backward with fixed random
     upstream weights) agree with central differences of step `eps` within `atol + rtol * |fd|`;
@@ -113,12 +124,24 @@ def check_op(op, *, arity=None, domain=(-3.0, 3.0), kinks=(), distinct=False, sh
     backward goes wrong on a `needs_input_grad` branch fails. `max_examples` defaults to the loaded
     hypothesis profile's (100 unless a profile says otherwise)."""
     fn, name, params = _as_callable(op)
+    declared = op if isinstance(op, type) and issubclass(op, Op) else None
+    if declared is not None:
+        if arguments is None and arity is None and shapes is None and broadcast and all(
+                v is None for v in (domain, kinks, distinct)):
+            arguments = op_arguments(op)
+        domain = op.domain if domain is None else domain
+        kinks = op.kinks if kinks is None else kinks
+        distinct = op.distinct if distinct is None else distinct
+        differentiable = op.differentiable if differentiable is None else differentiable
+        second_order = op.second_order if second_order is None else second_order
+    domain = (-3.0, 3.0) if domain is None else domain
+    second_order = True if second_order is None else second_order
     if arguments is None:
         n = _arity(name, params) if arity is None else arity
         if isinstance(domain[0], (tuple, list)) and len(domain) != n:
             raise ValueError(f"check_op({name}): {len(domain)} domains for an op of {n} inputs")
         domain = tuple(tuple(d) for d in domain) if isinstance(domain[0], (tuple, list)) else domain
-        facts = SimpleNamespace(domain=domain, kinks=tuple(kinks), distinct=distinct)
+        facts = SimpleNamespace(domain=domain, kinks=tuple(kinks or ()), distinct=bool(distinct))
         arguments = _inputs(facts, _input_shapes(n, shapes, broadcast))
     tolerance = (eps, atol, rtol)
 
@@ -183,7 +206,7 @@ def _input_shapes(n, shapes_=None, broadcast=True):
 @st.composite
 def _inputs(draw, op, shapes_):
     """(arrays, {}) for each input of `op`, of shapes drawn from `shapes_`, values by op's facts."""
-    return _arrays_for(draw, op, draw(shapes_)), {}
+    return op_arrays(draw, op, draw(shapes_)), {}
 
 
 class _Case:
@@ -392,72 +415,42 @@ def _values(g, like):
     return np.zeros(like.shape) if g is None else np.asarray(g.data)
 
 
-# --- arguments for each op of the table: (args, kwargs) for op.apply -------------------------------
+# --- strategies for the arguments ops declare (autograd.ops.Op.arguments) -------------------------
 
-def _domain(op, i):
-    d = op.domain
-    return d[i] if isinstance(d[0], tuple) else d
-
-
-def _arrays_for(draw, op, shapes_):
-    return [draw(arrays(s, domain=_domain(op, i), kinks=op.kinks, distinct=op.distinct,
-                        offset=i / (8 * len(shapes_))))
+def op_arrays(draw, op, shapes_):
+    """One float64 array per shape in `shapes_`, each drawn inside `op`'s domain for that input,
+    away from its kinks and, if the op says `distinct`, free of ties (across inputs too)."""
+    return [draw(arrays(s, domain=_domain(op, i), kinks=getattr(op, "kinks", ()),
+                        distinct=getattr(op, "distinct", False), offset=i / (8 * len(shapes_))))
             for i, s in enumerate(shapes_)]
 
 
-def _unary(op):
-    return _inputs(op, _input_shapes(1))
+def op_inputs(op, shapes_=None):
+    """(arrays, {}) for the inputs of `op` (the parameters of forward without a default), of
+    shapes that broadcast together, or drawn from `shapes_` (a strategy of one shape per input)."""
+    if shapes_ is None:
+        _, name, params = _as_callable(op)
+        try:
+            shapes_ = _input_shapes(_arity(name, params))
+        except TypeError as e:
+            raise LookupError(f"autograd.testing cannot draw arguments for op {op.__name__}: {e}; "
+                              "declare them (Op.arguments) or pass arguments=") from None
+    return _inputs(op, shapes_)
 
 
-def _binary(op):
-    return _inputs(op, _input_shapes(2))
-
-
-@st.composite
-def _pow(draw, op):
-    """Pow over its domain, or with bases that are exactly 0 and whole exponents 1 to 3, where
-    x^b is differentiable in x and (from above) in b: both vjps meet 0 * inf there."""
-    if draw(st.booleans()):
-        return draw(_binary(op))
-    sx, sb = draw(broadcastable_shapes(2))
-    x = draw(hnp.arrays(np.float64, sx, elements=st.just(0.0) | values(_domain(op, 0))))
-    b = draw(hnp.arrays(np.float64, sb, elements=st.sampled_from([1.0, 2.0, 3.0])))
-    return [x, b], {}
-
-
-# Where an op of the table has second derivatives, for ops drawn also where it has none: at base 0
-# the exponent's gradient x^b log x has no derivative in x (x log x falls to -inf; below 0 it is
-# not defined), so _pow's bases of 0 check first derivatives only.
-TWICE_DIFFERENTIABLE = {
-    "Pow": lambda args, kwargs: bool(np.all(np.asarray(args[0]) != 0)),
-}
+def op_arguments(op):
+    """A strategy of (args, kwargs) valid for `op.apply`: the op's own `arguments` where it
+    declares them (autograd.ops.Op), else one array per input of forward (op_inputs)."""
+    declared = getattr(op, "arguments", None)
+    if declared is None:
+        return op_inputs(op)
+    return st.composite(lambda draw: declared(draw, sys.modules[__name__]))()
 
 
 @st.composite
-def _where(draw, op):
-    sc, sx, sy = draw(broadcastable_shapes(3))
-    return [draw(hnp.arrays(bool, sc))] + _arrays_for(draw, op, [sx, sy]), {}
-
-
-@st.composite
-def _matmul(draw, op):
-    n, k, m, b = (draw(st.integers(1, 4)) for _ in range(4))
-    case = draw(st.sampled_from([((n, k), (k, m)), ((k,), (k, m)), ((n, k), (k,)), ((k,), (k,)),
-                                 ((b, n, k), (k, m)), ((b, n, k), (b, k, m)), ((n, k), (b, k, m)),
-                                 ((k,), (b, k, m)), ((b, 1, n, k), (b, k, m))]))
-    return _arrays_for(draw, op, case), {}
-
-
-@st.composite
-def _affine(draw, op):
-    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
-    b_shape = draw(st.sampled_from([(m,), (1, m), (), (1,)]))
-    return _arrays_for(draw, op, [(n, k), (k, m), b_shape]), {}
-
-
-@st.composite
-def _axis(draw, ndim):
-    """None, an int (maybe negative) or a tuple of distinct axes."""
+def axes(draw, ndim):
+    """An `axis` argument for an array of `ndim` dimensions: None, an int (maybe negative) or a
+    tuple of distinct axes."""
     if ndim == 0:
         return None
     choice = draw(st.sampled_from(["none", "int", "tuple"]))
@@ -469,39 +462,7 @@ def _axis(draw, ndim):
 
 
 @st.composite
-def _reduction(draw, op):
-    (x,) = _arrays_for(draw, op, [draw(shapes())])
-    return [x], {"axis": draw(_axis(x.ndim)), "keepdims": draw(st.booleans())}
-
-
-@st.composite
-def _reshape(draw, op):
-    (x,) = _arrays_for(draw, op, [draw(shapes())])
-    target = draw(st.sampled_from([(x.size,), (-1,), x.shape[::-1], (1,) + x.shape + (1,),
-                                   (x.size, 1) if x.size > 1 else ()]))
-    return [x], {"shape": target}
-
-
-@st.composite
-def _transpose(draw, op):
-    (x,) = _arrays_for(draw, op, [draw(shapes())])
-    axes = draw(st.none() | st.permutations(range(x.ndim)).map(tuple))
-    if axes is not None:  # some axes counted from the end: x.transpose(-1, 0, 1)
-        axes = tuple(a - x.ndim if draw(st.booleans()) else a for a in axes)
-    return [x], {"axes": axes}
-
-
-@st.composite
-def _broadcast_to(draw, op):
-    target = draw(shapes(min_dims=1))
-    keep = draw(st.integers(0, len(target)))
-    src = tuple(s if draw(st.booleans()) else 1 for s in target[len(target) - keep:])
-    (x,) = _arrays_for(draw, op, [src])
-    return [x], {"shape": target}
-
-
-@st.composite
-def _index(draw, shape):
+def indices(draw, shape):
     """A basic or advanced index into an array of `shape` (advanced ones repeat entries)."""
     kind = draw(st.sampled_from(["int", "slice", "array", "mask", "tuple"]))
     n = shape[0]
@@ -516,158 +477,6 @@ def _index(draw, shape):
     return (Ellipsis, draw(st.integers(0, shape[-1] - 1)))
 
 
-@st.composite
-def _getitem(draw, op):
-    (x,) = _arrays_for(draw, op, [draw(shapes(min_dims=1))])
-    return [x], {"index": draw(_index(x.shape))}
-
-
-@st.composite
-def _setitem(draw, op):
-    (x,) = _arrays_for(draw, op, [draw(shapes(min_dims=1))])
-    index = draw(_index(x.shape))
-    target = np.zeros(x.shape)[index].shape
-    v_shape = draw(st.sampled_from([target, target[1:], ()]))  # v broadcasts to x[index]
-    (v,) = _arrays_for(draw, op, [v_shape])
-    return [x, v], {"index": index}
-
-
-@st.composite
-def _scatter_add(draw, op):
-    shape = draw(shapes(min_dims=1))
-    index = draw(_index(shape))
-    (g,) = _arrays_for(draw, op, [np.zeros(shape)[index].shape])
-    return [g], {"index": index, "shape": shape}
-
-
-@st.composite
-def _concatenate(draw, op):
-    base = draw(shapes(min_dims=1))
-    axis = draw(st.integers(-len(base), len(base) - 1))
-    sizes = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
-    shapes_ = [base[:axis % len(base)] + (s,) + base[axis % len(base) + 1:] for s in sizes]
-    return _arrays_for(draw, op, shapes_), {"axis": axis}
-
-
-@st.composite
-def _stack(draw, op):
-    base = draw(shapes())
-    k = draw(st.integers(1, 3))
-    return _arrays_for(draw, op, [base] * k), {"axis": draw(st.integers(-len(base) - 1, len(base)))}
-
-
-@st.composite
-def _softmax(draw, op):
-    (x,) = _arrays_for(draw, op, [draw(shapes(min_dims=1))])
-    return [x], {"axis": draw(st.integers(-x.ndim, x.ndim - 1))}
-
-
-@st.composite
-def _cross_entropy(draw, op):
-    t, onehot, c = draw(labels())
-    n = len(t)
-    kind = draw(st.sampled_from(["labels", "onehot", "probabilities", "single"]))
-    if kind == "single":
-        (x,) = _arrays_for(draw, op, [(c,)])
-        return [x, t[0]], {}
-    (x,) = _arrays_for(draw, op, [(n, c)])
-    if kind == "probabilities":
-        w = draw(arrays((n, c), domain=(0.1, 1.0)))
-        return [x, w / w.sum(axis=1, keepdims=True)], {}
-    return [x, t if kind == "labels" else onehot], {}
-
-
-ARGUMENTS = {
-    "Add": _binary, "Sub": _binary, "Mul": _binary, "Div": _binary, "Pow": _pow,
-    "Maximum": _binary, "Where": _where, "Neg": _unary, "Exp": _unary, "Log": _unary,
-    "Sqrt": _unary, "Tanh": _unary, "Sigmoid": _unary, "ReLU": _unary, "MatMul": _matmul, "Affine": _affine,
-    "Sum": _reduction, "Mean": _reduction, "Max": _reduction, "Reshape": _reshape,
-    "Transpose": _transpose, "BroadcastTo": _broadcast_to, "GetItem": _getitem, "SetItem": _setitem,
-    "Copy": _unary, "Positive": _unary,
-    "ScatterAdd": _scatter_add, "Concatenate": _concatenate, "Stack": _stack,
-    "Softmax": _softmax, "LogSoftmax": _softmax, "CrossEntropy": _cross_entropy,
-}
-
-
-
-# --- the book's chapters 6-7: windows over (N, C, H, W) inputs, dropout, batch normalization -----
-
-@st.composite
-def _window_geometry(draw, max_window=3):
-    """(shape, (OH, OW), fh, fw, stride, pad) of an (N, C, H, W) input and a window that fits it
-    on whole steps."""
-    fh, fw = draw(st.integers(1, max_window)), draw(st.integers(1, max_window))
-    stride, pad = draw(st.integers(1, 2)), draw(st.integers(0, 1))
-    oh, ow = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    h, w = (oh - 1) * stride + fh - 2 * pad, (ow - 1) * stride + fw - 2 * pad
-    assume(h >= 1 and w >= 1)
-    return (draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w), (oh, ow), fh, fw, stride, pad
-
-
-@st.composite
-def _im2col(draw, op):
-    shape, _, fh, fw, stride, pad = draw(_window_geometry())
-    return _arrays_for(draw, op, [shape]), {"fh": fh, "fw": fw, "stride": stride, "pad": pad}
-
-
-@st.composite
-def _col2im(draw, op):
-    shape, (oh, ow), fh, fw, stride, pad = draw(_window_geometry())
-    col_shape = (shape[0] * oh * ow, shape[1] * fh * fw)
-    return _arrays_for(draw, op, [col_shape]), {"shape": shape, "fh": fh, "fw": fw, "stride": stride, "pad": pad}
-
-
-@st.composite
-def _conv2d(draw, op):
-    (n, c, h, w), _, fh, fw, stride, pad = draw(_window_geometry())
-    fn = draw(st.integers(1, 2))
-    shapes_ = [(n, c, h, w), (fn, c, fh, fw)] + ([(fn,)] if draw(st.booleans()) else [])
-    return _arrays_for(draw, op, shapes_), {"stride": stride, "pad": pad}
-
-
-@st.composite
-def _max_pool2d(draw, op):
-    shape, _, ph, pw, stride, pad = draw(_window_geometry())
-    # distinct values off the grid's 0: no ties within a window, none with the padding's zeros
-    x = draw(arrays(shape, domain=op.domain, distinct=True, offset=1 / 32))
-    kwargs = {"pool_h": ph, "pool_w": pw, "stride": stride, "pad": pad}
-    if ph == pw and stride == ph and draw(st.booleans()):
-        kwargs = {"pool_h": ph, "pad": pad}     # the defaults: a square window, stride = window
-    return [x], kwargs
-
-
-@st.composite
-def _dropout(draw, op):
-    """A fixed mask (training) or evaluation: the op is then a function of x alone."""
-    (x,) = _arrays_for(draw, op, [draw(shapes())])
-    ratio = draw(st.sampled_from([0.0, 0.25, 0.5, 0.9]))
-    if draw(st.booleans()):
-        return [x], {"ratio": ratio, "training": False}
-    return [x], {"ratio": ratio, "mask": draw(hnp.arrays(bool, x.shape))}
-
-
-@st.composite
-def _batch_norm(draw, op):
-    n = draw(st.integers(2, 4))
-    feature_shape = draw(st.sampled_from([(draw(st.integers(1, 3)),), (draw(st.integers(1, 2)), 2, 2)]))
-    d = int(np.prod(feature_shape))
-    x, gamma, beta = _arrays_for(draw, op, [(n,) + feature_shape, (d,), (d,)])
-    training = draw(st.booleans())
-    kwargs = {"training": training, "momentum": draw(st.sampled_from([0.0, 0.9]))}
-    if not training or draw(st.booleans()):
-        kwargs["running_mean"] = draw(arrays((d,), domain=(-1.0, 1.0)))
-        kwargs["running_var"] = draw(arrays((d,), domain=(0.1, 2.0)))
-    return [x, gamma, beta], kwargs
-
-
-ARGUMENTS.update({
-    "Im2col": _im2col, "Col2im": _col2im, "Conv2d": _conv2d, "MaxPool2d": _max_pool2d,
-    "Dropout": _dropout, "BatchNorm": _batch_norm,
-})
-
-def op_arguments(op):
-    """A strategy of (args, kwargs) valid for `op.apply`, for an op of autograd.ops.OPS."""
-    if op.__name__ not in ARGUMENTS:
-        raise LookupError(f"autograd.testing has no argument strategy for op {op.__name__}: add one "
-                          "to ARGUMENTS so the op-table property test can check it")
-    return ARGUMENTS[op.__name__](op)
+def _domain(op, i):
+    d = getattr(op, "domain", (-3.0, 3.0))
+    return d[i] if isinstance(d[0], tuple) else d

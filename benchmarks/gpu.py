@@ -175,7 +175,7 @@ def op_suite(report, device, examples):
         try:
             testing.check_op(on_device(op, device), arguments=testing.op_arguments(op),
                              differentiable=op.differentiable,
-                             second_order=testing.TWICE_DIFFERENTIABLE.get(name, True), max_examples=examples)
+                             second_order=op.second_order, max_examples=examples)
             verdict = "ok"
         except AssertionError as e:
             failed.append(name)

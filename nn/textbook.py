@@ -27,7 +27,7 @@ import numpy as np
 
 import autograd.functions as F
 from autograd import Tensor, enable_grad, no_grad, ops
-from autograd.engine import node_backward, sum_to_shape
+from autograd.engine import backprop
 
 from . import optim
 
@@ -40,7 +40,7 @@ class Layer:
     weights = ()             # attributes holding the weights, passed to the op after the inputs;
                              # their gradients are kept as attributes 'd' + name (dW, db)
     keeps_integers = False   # the book's formula maps integers to integers (sums, products, masks)
-    _node = None
+    _graph = None            # (the op's output, its Tensor arguments: None where not differentiable)
 
     def forward(self, *inputs):
         return self._forward(*inputs)
@@ -51,59 +51,57 @@ class Layer:
     def _forward(self, *inputs, **op_kwargs):
         args = list(inputs) + [getattr(self, w) for w in self.weights]
         differentiable = self.op.differentiable or (True,) * len(args)
-        tensors = [_tensor(a, type(self).__name__) if d else a
-                   for a, d in zip(self._op_args(args), differentiable)]
         with enable_grad():  # the book's layers always remember their forward for backward
-            out = self.op.apply(*tensors, **op_kwargs)
-        self._node = out.grad_fn
+            tensors = [_tensor(a, type(self).__name__) if d else None for a, d in zip(args, differentiable)]
+            out = self.op.apply(*self._op_args([a if t is None else t for a, t in zip(args, tensors)]),
+                                **op_kwargs)
+        self._graph = (out, tensors)
         self._n_inputs = len(inputs)
-        self._shapes = [np.shape(a) if d else None for a, d in zip(args, differentiable)]
         self._kinds = [_kind(a) for a in args]
-        self._out_shape, self._out_dtype = out.shape, out.dtype
         return self._like_the_book(out.data, self._kinds)
 
     def _backward(self, dout):
-        node = self._node
+        """The engine's backward (autograd.engine.backprop) from the op's output at dout, with
+        respect to the layer's inputs and weights, in NumPy's dtypes as the book's formulas."""
         name = type(self).__name__
-        if node is None:
+        if self._graph is None:
             raise RuntimeError(f"{name}.backward() called before {name}.forward()")
+        out, tensors = self._graph
         if isinstance(dout, Tensor):
             dout = dout.data
         # the book's formulas promote: a float64 dout after a float32 forward gives float64 gradients
-        dtype = np.result_type(_kind(dout), self._out_dtype)
+        dtype = np.result_type(_kind(dout), out.dtype)
         g = np.asarray(dout, dtype=dtype)
-        if g.shape != self._out_shape:
+        if g.shape != out.shape:
             try:
-                g = np.broadcast_to(g, self._out_shape)
+                g = np.broadcast_to(g, out.shape)
             except ValueError:
                 raise ValueError(f"{name}.backward: dout of shape {g.shape} does not match the output "
-                                 f"of forward, shape {self._out_shape}") from None
-        with no_grad():
-            grads = node_backward(node, g)
-        if type(grads) is not tuple:
-            grads = (grads,)
+                                 f"of forward, shape {out.shape}") from None
+        wanted = [out.grad_fn] + [t for t in tensors if t is not None]
+        grads, shared = backprop([out], [g], wanted, retain_graph=True, keep_dtypes=True)
         dout_kind = _kind(dout)
         results = []
-        for i, (gi, shape) in enumerate(zip(grads, self._shapes)):
-            if gi is None or shape is None:
+        for i, t in enumerate(tensors):
+            gi = None if t is None else grads.get(t)
+            if gi is None:
                 results.append(None)
                 continue
             gi = np.asarray(gi)
             if gi.dtype != np.result_type(gi, dtype):  # a vjp that scaled its own array in place
                 gi = gi.astype(dtype)
-            if gi.shape != shape:
-                gi = sum_to_shape(gi, shape)
-            if gi is g or gi.base is not None:  # never hand out dout itself or a view of it
+            elif t in shared:  # never hand out dout itself or a view of it
                 gi = gi.copy()
             results.append(self._like_the_book(gi, [dout_kind] + self._kinds[:i] + self._kinds[i + 1:]))
         for w, gw in zip(self.weights, results[self._n_inputs:]):
             setattr(self, "d" + w, gw)
-        dx = [r for r, shape in zip(results[:self._n_inputs], self._shapes) if shape is not None]
+        dx = [r for r, t in zip(results[:self._n_inputs], tensors) if t is not None]
         return dx[0] if len(dx) == 1 else tuple(dx)
 
     def _op_args(self, args):
-        """The arguments as the op takes them (a layer may broadcast what the book's broadcasts);
-        gradients are summed back to the shapes of `args`."""
+        """The arguments as the op takes them, Tensors where they take a gradient: a layer may
+        broadcast what the book's broadcasts, recorded (np.broadcast_to), so that the engine
+        sums the gradient back to the argument's shape."""
         return args
 
     def _like_the_book(self, value, kinds):

@@ -21,6 +21,9 @@ Pictures come from Graphviz's `dot` where it is on PATH, else from the `graphviz
 `dot` (`pip install textbook-autograd[viz]`), else from the package's own small layout: a
 picture, never DOT text, on any machine. Graphs deeper than three ops run top to bottom, so the
 book's networks fit a notebook's width.
+
+A tool beside the core: it walks graphs with engine.toposort and reads nodes through
+autograd.function's reading functions; nothing below imports it.
 """
 import shutil
 import subprocess
@@ -28,6 +31,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from ..function import recorded_call
 from ..tensor import Tensor
 from . import layout, scene as _scene
 from .player import Player
@@ -68,14 +72,14 @@ def retain_grads(*tensors):
     """Make every non-leaf tensor of the graph keep its `.grad` after backward. Call it before
     backward (`viz.record()` does this, and more, for everything recorded inside it)."""
     nodes = _scene.toposort([t.grad_fn for t in tensors if t.grad_fn is not None])
-    if any(node._args is None for node in nodes):
+    if any(recorded_call(node) is None for node in nodes):
         raise RuntimeError("viz.retain_grads: backward has already run through this graph and let "
                            "go of its tensors, so there is nothing left to keep; call it before "
                            "backward, or run the code inside `with viz.record():`, which keeps everything")
     for t in tensors:
         t.retain_grad()
     for node in nodes:
-        for a in node._args:
+        for a in recorded_call(node)[0]:
             if isinstance(a, Tensor):
                 a.retain_grad()
 

@@ -4,16 +4,16 @@ gradient, and when the block ends turns them into a picture (`g`) and the player
 The engine's hooks are small: `Function.apply` hands each node it makes to the recorder of this
 thread (`state.recorder`), a backward run inside the block keeps the graph (as retain_graph=True),
 and the book's layers pass the gradient reaching each of their nodes through
-`engine.node_backward`. The recorder keeps each node's output and asks the engine to keep its
+the one backward (`engine.backprop`), which shows it the gradient reaching each node they ask for. The recorder keeps each node's output and asks the engine to keep its
 gradient as `retain_grad()` does. At the end of the block each node's backward is run once more
 at the gradient that reached it (the same vjp the engine ran) to get what it gave each input, for
 the player's formulas. Nothing outside the block changes."""
 import sys
-import weakref
 
 import numpy as np
 
 from ..engine import sum_to_shape
+from ..function import has_saved, recorded_call
 from ..tensor import Tensor, no_grad, state
 from .scene import Scene, Step, constant_lines, op_lines, role, tensor_lines
 
@@ -29,10 +29,10 @@ class Recorder:
     def add(self, node, out):
         self.nodes.append((node, out))
         try:
-            node._retained = weakref.ref(out)  # the engine keeps its gradient, as retain_grad() does
+            out.retain_grad()  # the engine keeps its gradient
         except AttributeError:  # a Function with __slots__ of its own: drawn without its gradient
             pass
-        for a in node._args:
+        for a in recorded_call(node)[0]:
             if isinstance(a, Tensor) and a._node is None and id(a) not in self.leaf_grads:
                 self.leaf_grads[id(a)] = (a, a.grad)
 
@@ -82,7 +82,7 @@ def snapshot(rec, scope):
     # from before, or the book's layers, which fill no .grad) what the block's ops gave them
     sums = {}
     for node, t, dout, dins in steps:
-        for a, d in zip(node._args, dins or ()):
+        for a, d in zip(recorded_call(node)[0], dins or ()):
             if isinstance(a, Tensor) and a._node is None and d is not None:
                 sums[id(a)] = sums[id(a)] + d if id(a) in sums else d
     layer_sums = {}
@@ -124,7 +124,8 @@ def snapshot(rec, scope):
         if node in rec.arrived or t.grad is None:
             layer_made.add(id(t))
         inputs = []
-        for j, a in enumerate(node._args):
+        args, kwargs = recorded_call(node)
+        for j, a in enumerate(args):
             if isinstance(a, Tensor):
                 src = source(a, i)
                 if src is not None:
@@ -136,14 +137,14 @@ def snapshot(rec, scope):
                 inputs.append(ids.get(id(a)) or box(a, "tensor" if id(a) in outputs else "leaf"))
             else:
                 inputs.append(scene.add("const", constant_lines(a, names.of(a) or role(node, j, a))))
-        op = scene.add("op", op_lines(type(node).__name__, node._kwargs))
+        op = scene.add("op", op_lines(type(node).__name__, kwargs))
         for src in inputs:
             scene.edge(src, op)
         out = box(t, "tensor")
         scene.edge(op, out)
         steps[i] = Step(op=op, name=type(node).__name__, inputs=inputs, output=out,
-                        params=_params(type(node), len(node._args)),
-                        values=[a._data if isinstance(a, Tensor) else a for a in node._args],
+                        params=_params(type(node), len(args)),
+                        values=[a._data if isinstance(a, Tensor) else a for a in args],
                         out=t._data, dout=dout, dins=dins, formula=getattr(type(node), "formula", None))
     consumed = {s for s, _ in scene.edges}
     for b in scene.boxes:
@@ -155,7 +156,7 @@ def snapshot(rec, scope):
 def _vjp(node, dout):
     """What the node's backward gives each input at `dout`, summed to the input's shape (None
     where the node saved nothing any more or an input needs no gradient)."""
-    if node._saved is None:
+    if not has_saved(node):
         return None
     try:
         with no_grad():
@@ -165,7 +166,7 @@ def _vjp(node, dout):
     if type(dins) is not tuple:
         dins = (dins,)
     out = []
-    for a, d, need in zip(node._args, dins, node.needs_input_grad):
+    for a, d, need in zip(recorded_call(node)[0], dins, node.needs_input_grad):
         if d is None or not need:
             out.append(None)
             continue

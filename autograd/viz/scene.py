@@ -8,6 +8,7 @@ import html
 import numpy as np
 
 from ..engine import toposort
+from ..function import output_shape, recorded_call, retained_output
 from ..tensor import Tensor
 
 SYMBOLS = {"Add": "+", "Sub": "\u2212", "Mul": "\u00d7", "Div": "\u00f7", "Neg": "\u2212",
@@ -164,12 +165,12 @@ def from_tensors(tensors, values=True, grads=True):
         if t.grad_fn is not None:
             produced.setdefault(t.grad_fn, t)
     for node in nodes:
-        for a in getattr(node, "_args", None) or ():
+        call = recorded_call(node)
+        for a in call[0] if call else ():
             if isinstance(a, Tensor) and a.grad_fn is not None:
                 produced.setdefault(a.grad_fn, a)
-        retained = node._retained
-        if retained is not None and retained() is not None:
-            produced.setdefault(node, retained())
+        if retained_output(node) is not None:
+            produced.setdefault(node, retained_output(node))
     ids = {}
 
     def tensor(t, output=False):
@@ -185,7 +186,7 @@ def from_tensors(tensors, values=True, grads=True):
             return tensor(produced[node])
         key = ("freed", id(node))
         if key not in ids:
-            shape = getattr(node, "_shape", None)
+            shape = output_shape(node)
             ids[key] = scene.add("freed", [("" if shape is None else str(shape), "meta"), ("freed", "note")])
         return ids[key]
 
@@ -193,10 +194,10 @@ def from_tensors(tensors, values=True, grads=True):
         tensor(t, output=True)
     freed = False
     for node in nodes:
-        op = scene.add("op", op_lines(type(node).__name__, getattr(node, "_kwargs", None)))
+        call = recorded_call(node)
+        op = scene.add("op", op_lines(type(node).__name__, call and call[1]))
         scene.edge(op, result(node))
-        args = getattr(node, "_args", None)
-        if args is None:  # after backward: the links to parent nodes and leaves are left
+        if call is None:  # after backward: the links to parent nodes and leaves are left
             freed = True
             for p in node.inputs:
                 if isinstance(p, Tensor):
@@ -207,7 +208,7 @@ def from_tensors(tensors, values=True, grads=True):
                     src = result(p)
                 scene.edge(src, op)
             continue
-        for i, a in enumerate(args):
+        for i, a in enumerate(call[0]):
             if isinstance(a, Tensor):
                 scene.edge(tensor(a) if a.grad_fn is None else result(a.grad_fn), op)
             else:

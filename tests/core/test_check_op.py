@@ -275,22 +275,40 @@ def test_arguments_and_differentiable_for_an_op_with_labels():
     testing.check_op(picked, arguments=cases, differentiable=(True, False), max_examples=FEW)
 
 
-def test_an_op_of_the_table_without_an_argument_strategy_fails_the_op_table_test():
+def test_an_op_of_the_table_without_an_argument_strategy_is_checked_on_its_inputs():
     from tests.ops import test_ops
+    drawn = []
 
     class Unlisted(Op):
         @staticmethod
-        def forward(ctx, x):
-            return x * 2
+        def forward(ctx, x, y):
+            drawn.append((np.shape(x), np.shape(y)))
+            return x * 2 + y
 
         @staticmethod
         def backward(ctx, g):
-            return g * 2
+            return g * 2, g
     try:
-        with pytest.raises(LookupError, match="no argument strategy for op Unlisted"):
-            test_ops.test_op("Unlisted")
+        test_ops.test_op("Unlisted")
     finally:
         del OPS["Unlisted"]
+    assert len({shapes for shapes in drawn}) > 1  # two arrays of shapes drawn to broadcast together
+
+
+def test_an_op_whose_inputs_cannot_be_told_names_the_op():
+    class Variadic(Op):
+        @staticmethod
+        def forward(ctx, *xs):
+            return xs[0]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+    try:
+        with pytest.raises(LookupError, match="Variadic"):
+            testing.check_op(Variadic)
+    finally:
+        del OPS["Variadic"]
 
 
 def test_strategies_for_kwargs_reach_the_op():

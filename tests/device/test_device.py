@@ -163,8 +163,7 @@ def test_the_op_table_runs_on_the_device(gpu):
     moved back; an op whose result is made on the CPU fails (out.device is checked)."""
     for name, op in sorted(OPS.items()):
         testing.check_op(on_device(op, "cuda"), arguments=testing.op_arguments(op),
-                         differentiable=op.differentiable,
-                         second_order=testing.TWICE_DIFFERENTIABLE.get(name, True), max_examples=3)
+                         differentiable=op.differentiable, second_order=op.second_order, max_examples=3)
 
 
 def test_module_to_moves_parameters_gradients_buffers_and_their_aliases(gpu):

@@ -1,12 +1,11 @@
 """The op table, checked as a whole by the property suite its users get (autograd.testing.check_op):
-every op in autograd.ops.OPS, with its argument strategy from autograd.testing.ARGUMENTS (shapes,
-0-d included, broadcasting, axis/keepdims variants) and the facts on its class (domain, kinks,
-distinct, differentiable; testing.TWICE_DIFFERENTIABLE where an op is drawn also where it has
-no second derivatives). An op added to the table is picked up here; one without an argument
-strategy fails."""
+every op in autograd.ops.OPS with what it declares (autograd.ops.Op): its argument strategy
+(shapes, 0-d included, broadcasting, axis/keepdims variants), domain, kinks, distinct,
+differentiable and second_order. An op added to the table is picked up here as it is."""
 import pytest
 
-from autograd import Function, ops, testing
+import autograd.ops
+from autograd import Function, testing
 from autograd.ops import OPS
 
 EXAMPLES = 60
@@ -14,14 +13,15 @@ EXAMPLES = 60
 
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_op(name):
-    op = OPS[name]
-    testing.check_op(op, arguments=testing.op_arguments(op), differentiable=op.differentiable,
-                     second_order=testing.TWICE_DIFFERENTIABLE.get(name, True), max_examples=EXAMPLES)
+    testing.check_op(OPS[name], max_examples=EXAMPLES)
 
 
-def test_every_op_defined_in_the_table_module_is_in_the_table():
-    # an op missing from OPS (Positive was) is never checked by test_op above
-    defined = {name for name, c in vars(ops).items()
-               if isinstance(c, type) and issubclass(c, Function) and c.__module__ == ops.__name__
-               and c is not ops.Op and c is not ops.ToDevice}  # ToDevice: one op on two devices
-    assert defined - set(OPS) == set()
+def test_every_op_defined_in_the_table_package_is_in_the_table():
+    # an op missing from OPS (Positive once was) is never checked by test_op above; ToDevice is
+    # left out on purpose (the suite runs each op on one device)
+    modules = [m for m in vars(autograd.ops).values() if getattr(m, "__name__", "").startswith("autograd.ops.")]
+    defined = {name for m in modules for name, c in vars(m).items()
+               if isinstance(c, type) and issubclass(c, Function) and c.__module__ == m.__name__
+               and c is not autograd.ops.Op}
+    assert len(modules) >= 7 and "Add" in defined
+    assert defined - set(OPS) == {"ToDevice"}
