@@ -4,11 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.step import have_torch
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.torch  # times benchmarks.sequence's PyTorch contender where torch is installed
 def test_the_sequence_section_times_the_engine_and_torch_where_installed(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--only", "sequence", "--rounds", "1",

@@ -117,6 +117,7 @@ def test_embedding_picks_rows_and_sums_the_gradients_of_repeated_ids():
 
 # --- with torch ----------------------------------------------------------------------------------
 
+@pytest.mark.torch
 @needs_torch
 def test_time_lstm_equals_torch_lstm_with_the_weights_mapped(rng):
     import torch
@@ -143,6 +144,7 @@ def test_time_lstm_equals_torch_lstm_with_the_weights_mapped(rng):
     np.testing.assert_allclose(book_to_torch(db, H), ref.bias_ih_l0.grad.numpy(), **TOL)
 
 
+@pytest.mark.torch
 @needs_torch
 def test_time_rnn_equals_torch_rnn(rng):
     import torch
@@ -168,6 +170,7 @@ def test_time_rnn_equals_torch_rnn(rng):
     np.testing.assert_allclose(book.grads[2], ref.bias_ih_l0.grad.numpy(), **TOL)
 
 
+@pytest.mark.torch
 @needs_torch
 def test_a_torch_state_dict_loads_into_nn_lstm_and_embedding_and_gives_torchs_results(rng):
     import torch

@@ -120,6 +120,7 @@ def test_im2col_and_col2im_are_adjoint():
 
 # --- PyTorch, when installed -------------------------------------------------------------------
 
+@pytest.mark.torch
 def test_conv2d_matches_pytorch():
     torch = pytest.importorskip("torch", reason="needs PyTorch (pip install torch) to compare conv2d with "
                                                 "torch.nn.functional.conv2d; the direct-loop tests above run without it")
