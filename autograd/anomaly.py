@@ -67,17 +67,20 @@ def _checksum(a):
 
 
 def check_forward(ctx, args, out):
-    ctx._where = user_line()
+    where = user_line()
     born = _born(out, args)
     if born:
-        raise FloatingPointError(f"{type(ctx).__name__} produced {born} in forward, called at {ctx._where}")
-    if ctx._saved and any(ctx.needs_input_grad):
-        ctx._sums = [_checksum(a) for a in ctx._saved]
+        raise FloatingPointError(f"{type(ctx).__name__} produced {born} in forward, called at {where}")
+    sums = [_checksum(a) for a in ctx._saved] if ctx._saved and any(ctx.needs_input_grad) else None
+    try:
+        ctx._anomaly = (where, sums)
+    except AttributeError:  # a Function with __slots__ of its own keeps no note
+        pass
 
 
 def check_backward(node, grad, results):
-    where = getattr(node, "_where", None) or "an unknown line (recorded outside detect_anomaly)"
-    sums = getattr(node, "_sums", None)
+    where, sums = node._anomaly or (None, None)
+    where = where or "an unknown line (recorded outside detect_anomaly)"
     if sums is not None:
         _check_saved(node, sums, where)
     for i, r in enumerate(results):
@@ -91,7 +94,8 @@ def _check_saved(node, sums, where):
     name = type(node).__name__
     for i, (saved, before) in enumerate(zip(node._saved, sums)):
         if before is not None and _checksum(saved) != before:
-            tensor = next((a for a in node._args or () if isinstance(a, Tensor) and a._data is saved), None)
+            args, arrays, _ = node._call
+            tensor = next((a for a, array in zip(args, arrays) if isinstance(a, Tensor) and array is saved), None)
             if tensor is not None:
                 label = (f"'{tensor.name}'" if tensor.name else "a tensor") + f" of shape {tensor.shape}"
             else:

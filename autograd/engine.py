@@ -13,7 +13,7 @@ import numpy as np
 
 from . import anomaly
 from .device import array_module
-from .function import Function, freed_message, parents
+from .function import freed_message
 from .tensor import Tensor, _wrap, as_float_array, clock, state
 
 _asarray = np.asarray
@@ -22,27 +22,32 @@ _asarray = np.asarray
 def toposort(roots):
     """The nodes reachable from the nodes `roots`, each after every node that consumes it: the
     order backward visits them in (reversed, the order forward recorded them). Counts each
-    node's consumers, then releases a node once all of them are placed (Kahn's algorithm)."""
+    node's consumers, then releases a node once all of them are placed (Kahn's algorithm). No
+    recursion, and nothing allocated per node but dict and list entries: a graph a million
+    nodes deep is fine, and the garbage collector has no new objects to walk it for."""
     roots = list(dict.fromkeys(roots))
     consumers = dict.fromkeys(roots, 0)
+    count = consumers.get
     stack = list(roots)
     while stack:
-        for p in parents(stack.pop()):
-            if isinstance(p, Function):
-                if p in consumers:
-                    consumers[p] += 1
-                else:
+        for p in stack.pop()._parents:
+            if p is not None and not isinstance(p, Tensor):  # a node, not a leaf
+                n = count(p)
+                if n is None:
                     consumers[p] = 1
                     stack.append(p)
+                else:
+                    consumers[p] = n + 1
     order, ready = [], [r for r in roots if not consumers[r]]
     while ready:
         node = ready.pop()
         order.append(node)
         for p in node._parents:
-            if isinstance(p, Function):
-                consumers[p] -= 1
-                if not consumers[p]:
+            n = count(p)  # None for a leaf or None
+            if n is not None:
+                if n == 1:
                     ready.append(p)
+                consumers[p] = n - 1
     return order
 
 
@@ -77,7 +82,7 @@ def backprop(outputs, grads=None, inputs=None, retain_graph=None, create_graph=F
     recorder = state.recorder
     if recorder is not None:  # inside viz.record(): the recorded ops keep what backward needs
         retain_graph = True
-    pending, found = _seed(outputs, grads, create_graph, keep_dtypes)  # node -> gradient so far; input -> [gradient, shared]
+    pending, found, shared = _seed(outputs, grads, create_graph, keep_dtypes)  # node -> gradient so far; leaf -> its gradient
     wanted = None if inputs is None else dict.fromkeys(inputs)
     if wanted is not None:
         found = {t: v for t, v in found.items() if t in wanted}
@@ -92,17 +97,20 @@ def backprop(outputs, grads=None, inputs=None, retain_graph=None, create_graph=F
             if g is not None:  # None: each consumer's backward returned None for this input
                 if wanted is None:
                     if node._retained is not None:
-                        found[node] = [g, True]
+                        found[node] = g
+                        shared.add(node)
                 elif node in wanted:
-                    found[node] = [g, True]
+                    found[node] = g
+                    shared.add(node)
                     if recorder is not None:  # a viz.record() block sees it: the node's tensor keeps no .grad
                         recorder.arrive(node, g)
                 results = type(node).backward(node, g)
                 if type(results) is not tuple:
                     results = (results,)
-                if watch or len(results) != len(node._parents):
+                heads = node._parents
+                if watch or len(results) != len(heads):
                     _inspect(node, g, results)
-                for p, gi in zip(node._parents, results):
+                for p, gi in zip(heads, results):
                     if gi is None or p is None:
                         continue
                     if isinstance(p, Tensor):  # a leaf
@@ -110,17 +118,20 @@ def backprop(outputs, grads=None, inputs=None, retain_graph=None, create_graph=F
                             gi = _fit(gi, p._data.shape, node, results)
                         if wanted is None or p in wanted:
                             if p in found:
-                                found[p] = [found[p][0] + gi, False]
+                                found[p] = found[p] + gi
+                                shared.discard(p)
                             else:
-                                found[p] = [gi, gi is g or getattr(gi, "base", None) is not None]
+                                found[p] = gi
+                                if gi is g or getattr(gi, "base", None) is not None:
+                                    shared.add(p)
                     else:
                         if gi.shape != p._shape:
                             gi = _fit(gi, p._shape, node, results)
                         pending[p] = pending[p] + gi if p in pending else gi
-            if not retain_graph:  # free what the node saved and the intermediate tensors it held;
+            if not retain_graph:  # free what the node saved and the tensors it was called with;
                 if node._saved:    # _parents (nodes and leaf tensors, no arrays) stays, as PyTorch's
                     node._saved = None  # next_functions do: the graph can still be drawn, and walked
-                node._args = node._kwargs = None  # again where nothing was saved
+                node._call = None  # again where nothing was saved
     except AttributeError:
         error = _not_an_array(node, results)
         if error is None:
@@ -128,7 +139,7 @@ def backprop(outputs, grads=None, inputs=None, retain_graph=None, create_graph=F
         raise error from None
     finally:
         state.grad_enabled = prev
-    return {t: g for t, (g, _) in found.items()}, {t for t, (_, shared) in found.items() if shared}
+    return found, shared
 
 
 def backward(outputs, grads=None, retain_graph=None, create_graph=False):
@@ -137,7 +148,12 @@ def backward(outputs, grads=None, retain_graph=None, create_graph=False):
     found, shared = backprop(outputs, grads, None, retain_graph, create_graph)
     for where, g in found.items():
         t = where if isinstance(where, Tensor) else where._retained()
-        if t is not None:
+        if t is None:
+            continue
+        if t.grad is None and type(g) is not Tensor and where not in shared and g.dtype == t._data.dtype:
+            if t._requires_grad:  # the common case, in short: a first gradient, the engine's own array
+                t.grad = _wrap(g)
+        else:
             _accumulate(t, g, where in shared)
 
 
@@ -170,22 +186,28 @@ def place(t):
 
 
 def _seed(outputs, grads, create_graph, keep_dtypes=False):
-    """(node -> its gradient so far, leaf output -> [its gradient, shared]) to start from."""
+    """(node -> its gradient so far, leaf output -> its gradient, the leaves whose gradient is
+    an array the caller holds) to start from."""
     if grads is None:
         grads = [None] * len(outputs)
     if len(grads) != len(outputs):
         raise ValueError(f"backward: {len(grads)} gradients given for {len(outputs)} outputs")
-    pending, leaves = {}, {}
+    pending, leaves, shared = {}, {}, set()
     for t, g in zip(outputs, grads):
         if not t._requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no grad_fn; "
                                "did you forget requires_grad=True on an input, or run under no_grad()?")
         g = _root_grad(t, g, create_graph, keep_dtypes)
         if t._node is None:  # an output that is a leaf: its gradient is the seed, which the caller holds
-            leaves[t] = [leaves[t][0] + g, False] if t in leaves else [g, True]
+            if t in leaves:
+                leaves[t] = leaves[t] + g
+                shared.discard(t)
+            else:
+                leaves[t] = g
+                shared.add(t)
         else:
             pending[t._node] = pending[t._node] + g if t._node in pending else g
-    return pending, leaves
+    return pending, leaves, shared
 
 
 def _root_grad(t, g, create_graph, keep_dtypes=False):
@@ -211,18 +233,21 @@ def _check_walkable(order):
         saved = node._saved
         if saved is None:
             raise RuntimeError(freed_message(node))
-        if saved and (node._stamp != now or node._dirty):
+        if saved and node._stamp != now:
             _check_versions(node)
 
 
 def _check_versions(node):
     name = type(node).__name__
-    if node._dirty:
+    if node._stamp is None:
         raise RuntimeError(f"the output of {name} was modified in place after {name} saved it for "
                            "backward; gradients would be wrong. Write y = y * 2 (a new tensor) "
                            "instead of changing y.data")
-    for a in node._args or ():
-        if isinstance(a, Tensor) and a._owner()._version > node._stamp and any(a._data is s for s in node._saved):
+    args, arrays, _ = node._call
+    for a, array in zip(args, arrays):
+        # the array the op was given, still a's (not rebound), saved, and written since
+        if (isinstance(a, Tensor) and a._data is array and a._owner()._version > node._stamp
+                and any(array is s for s in node._saved)):
             label = f"'{a.name}'" if a.name else "a tensor"
             if a._base is not None and a._base.name:
                 label = f"{label} (a view of '{a._base.name}')"
@@ -279,7 +304,7 @@ def _accumulate(t, g, shared):
         g = g.copy()
     if t.grad is not None:
         g = t.grad._data + g
-    t.grad = _wrap(_asarray(g) if isinstance(g, np.generic) else g)  # a NumPy scalar: 0-d arrays only
+    t.grad = _wrap(g)
 
 
 def _as_tensor(g):

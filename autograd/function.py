@@ -25,30 +25,36 @@ from .device import check_same, in_use
 from .tensor import Tensor, as_float_array, clock, state
 
 _new = object.__new__
-_asarray = np.asarray
+_ndarray = np.ndarray
 _FLOAT_SCALARS = {np.float64, np.float32, np.float16}
-# shared needs_input_grad tuples for one and two inputs: no new tuple per node for them
-_NEEDS = {k: k for k in [(False,), (True,)] + [(a, b) for a in (False, True) for b in (False, True)]}
+_NEEDS = {}  # needs_input_grad tuples by key (see apply), shared: no new tuple per node
+
+
+def _needs(key):
+    bits = bin(key)[3:]
+    _NEEDS[key] = needs = tuple([b == "1" for b in bits])
+    return needs
 
 
 class Function:
-    # A node of the graph is the ctx of its op. What it holds, until backward frees it:
-    #   needs_input_grad  per input: does a gradient go back to it?
-    #   _args, _kwargs    the call: input Tensors and constants as given (gradcheck_nodes, viz and
-    #                     the in-place checks read them; create_graph maps saved arrays to them)
-    #   _saved            what save_for_backward kept; None once freed
-    #   _parents          per input: the node that made it, the leaf tensor itself or None, as
-    #                     they were when the op was recorded (an input's node may change later:
-    #                     an in-place op, detach_; this op still takes its gradient to the old one)
-    #   _shape            the output's shape, which the gradient arriving here must have
-    #   _stamp, _out_index  for nodes that saved something: the clock when recorded, and which
-    #                     saved value (if any) is the output itself
+    # A node of the graph is the ctx of its op. Its fields, declared here and read by the core
+    # only (the tools read a node through the functions at the end of this module):
+    #   needs_input_grad  per input: does a gradient go back to it? (PyTorch's name; ops read it)
+    #   _parents    per input: the node that made it, the leaf tensor itself or None, as they were
+    #               when the op was recorded (an input's node may change later: an in-place op,
+    #               detach_; this op still takes its gradient to the old one)
+    #   _shape      the output's shape, which the gradient arriving here must have
+    #   _call       (input Tensors and constants as given, the arrays forward got, keywords or
+    #               None): gradcheck_nodes, viz, the version checks and create_graph read it
+    #   _saved      what save_for_backward kept; None once a backward freed it
+    #   _stamp      for nodes that saved something: the clock when recorded; None once the
+    #               output it saved was changed in place (Tensor.data's setter)
+    #   _out_index  which saved value, if any, is the output itself
     # and, rarely set, so class-level defaults rather than a store per node:
-    #   _dirty            the output it saved was changed in place (Tensor.data's setter)
-    #   _retained         a weak reference to the output tensor that keeps its .grad (retain_grad)
-    #   _where, _sums     anomaly mode: the user's line that called the op, checksums of what it saved
-    __slots__ = ("needs_input_grad", "_args", "_kwargs", "_saved", "_parents", "_shape", "_stamp", "_out_index")
-    _dirty = _retained = _where = _sums = None
+    #   _retained   a weak reference to the output tensor that keeps its .grad (retain_grad)
+    #   _anomaly    anomaly mode: (the user's line that called the op, checksums of what it saved)
+    __slots__ = ("needs_input_grad", "_parents", "_shape", "_call", "_saved", "_stamp", "_out_index")
+    _retained = _anomaly = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -63,51 +69,52 @@ class Function:
         ctx = _new(cls)
         ctx._saved = ()
         enabled, watch = state.mode
-        arrays, needs, heads = [], [], []  # heads: where each input's gradient goes, as now
+        arrays, heads = [], []  # heads: where each input's gradient goes, as now (None: nowhere)
+        key = 1  # then a bit per input, 1 where it takes a gradient: the key of needs_input_grad
         for a in args:
+            key += key
             if isinstance(a, Tensor):
                 arrays.append(a._data)
                 if enabled and a._requires_grad:
-                    needs.append(True)
+                    key += 1
                     heads.append(a if a._node is None else a._node)
                 else:
-                    needs.append(False)
                     heads.append(None)
             else:
                 arrays.append(np.asarray(a) if type(a) is list else a)
-                needs.append(False)
                 heads.append(None)
         if in_use[0]:
             check_same(cls.__name__, arrays)
-        needs = tuple(needs)
-        ctx.needs_input_grad = needs = _NEEDS.get(needs, needs)
+        ctx.needs_input_grad = needs = _NEEDS.get(key) or _needs(key)
         if len(arrays) == 2 and arrays[0] is arrays[1] and args[0] is not args[1]:
             # a * a.detach(), a * a.data: one array for two arguments. The second gets a view of
             # its own, so that saved values are matched to the right argument (create_graph).
-            arrays[1] = arrays[1].view()
+            arrays[1] = arrays[1].view() if type(arrays[1]) is _ndarray else arrays[1].copy()
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError, TypeError) as e:
             # the same error with the op's name and inputs, said once (no chained copy of it)
             error = same_kind(e, f"{cls.__name__}: {e} (inputs: {describe(args)})")
             raise error.with_traceback(e.__traceback__) from None
-        if type(out) is not np.ndarray or out.dtype.kind != "f":
+        if type(out) is not _ndarray and type(out) not in _FLOAT_SCALARS or out.dtype.kind != "f":
             out = _as_result(ctx, out)
-        if watch:
-            anomaly.check_forward(ctx, args, out)
         t = _new(Tensor)  # Tensor._make, inlined: this is the hottest line of the engine
-        t._data, t.grad, t.name, t._version, t._base = out, None, None, 0, None
+        t._data = out
+        t.grad = None
         if True in needs:
-            ctx._args, ctx._kwargs, ctx._shape, ctx._parents = args, kwargs or None, out.shape, tuple(heads)
+            ctx._parents, ctx._shape, ctx._call = tuple(heads), out.shape, (args, tuple(arrays), kwargs or None)
             saved = ctx._saved
             if saved:
                 ctx._stamp = clock[0]
-                ctx._out_index = next((i for i, s in enumerate(saved) if s is out), None)
+                ctx._out_index = None
+                for i, s in enumerate(saved):
+                    if s is out:
+                        ctx._out_index = i
             t._node, t._requires_grad = ctx, True
-            if state.recorder is not None:  # inside viz.record(): it keeps the node and the output
-                state.recorder.add(ctx, t)
         else:
             t._node, t._requires_grad = None, False
+        if watch:  # anomaly mode, a viz.record() block
+            _watch(ctx, args, out, t)
         if out.base is not None:
             _share_version(t, args)
         return t
@@ -128,7 +135,7 @@ class Function:
         saved = self._saved
         if saved is None:
             raise RuntimeError(freed_message(self))
-        if not state.grad_enabled:
+        if not state.mode[0]:
             return saved
         return tuple([self._as_tensor(i, a) for i, a in enumerate(saved)])
 
@@ -137,14 +144,15 @@ class Function:
         `value` itself in a normal backward; under create_graph=True `fn(*inputs)`, recomputed
         from the inputs as Tensors, so that the gradient is a function of them and can be
         differentiated again."""
-        return fn(*inputs) if state.grad_enabled else value
+        return fn(*inputs) if state.mode[0] else value
 
     def _as_tensor(self, i, a):
-        for t, head in zip(self._args, self._parents):
-            if isinstance(t, Tensor) and t._data is a:
-                if head is t or head is (t._node if t._requires_grad else None):
-                    return t
-                return _as_recorded(t, head)  # t's node changed since (an in-place op, detach_)
+        args, arrays, _ = self._call
+        for t, array, head in zip(args, arrays, self._parents):
+            if array is a and isinstance(t, Tensor):
+                if head is t or t._data is a and head is (t._node if t._requires_grad else None):
+                    return t  # a leaf, or a tensor as it was when recorded
+                return _as_recorded(a, head)  # t changed since (an in-place op, detach_)
         if i == self._out_index:
             return Tensor._make(a, self)  # the output itself: its gradient flows into this node
         return a  # a constant of the forward pass (a mask, labels)
@@ -158,7 +166,11 @@ def _share_version(t, args):
     shares that input's version counter."""
     memory = _memory(t._data)
     for a in args:
-        if isinstance(a, Tensor) and _memory(a._data) is memory:
+        if not isinstance(a, Tensor):
+            continue
+        if type(a._data) in _FLOAT_SCALARS and memory.ndim == 0 and memory.dtype == a._data.dtype and memory == a._data:
+            a._data = memory  # a view of a 0-d tensor (NumPy made an array of its value): that array becomes its data
+        if _memory(a._data) is memory:
             t._base = a._owner()
             t._base._views = True
             return
@@ -172,20 +184,25 @@ def _memory(a):
 
 
 def _as_result(ctx, out):
-    """A forward's result as a float ndarray; a NumPy scalar (what arithmetic on 0-d arrays
-    gives) becomes a 0-d array, also where forward saved it."""
-    if type(out) in _FLOAT_SCALARS:
-        array = _asarray(out)
-    elif isinstance(out, (tuple, list)):
+    """A forward's result that is not a float array or a NumPy float scalar (a number, an int
+    array) as a float array, also where forward saved it."""
+    if isinstance(out, (tuple, list)):
         raise TypeError(f"{type(ctx).__name__}.forward returned a {type(out).__name__}; a Function "
                         "returns one array (write one Function per output)")
-    else:
-        array = as_float_array(out, f"the result of {type(ctx).__name__}")
+    array = as_float_array(out, f"the result of {type(ctx).__name__}")
     for s in ctx._saved:
         if s is out:
             ctx._saved = tuple([array if s is out else s for s in ctx._saved])
             break
     return array
+
+
+def _watch(ctx, args, out, t):
+    """Anomaly mode's checks of a forward, and a viz.record() block's note of the node."""
+    if state.anomaly:
+        anomaly.check_forward(ctx, args, out)
+    if state.recorder is not None and t._node is ctx:
+        state.recorder.add(ctx, t)
 
 
 def parents(node):
@@ -194,10 +211,10 @@ def parents(node):
     return getattr(node, "_parents", None) or ()
 
 
-def _as_recorded(t, head):
-    """t's data as the input it was when the op was recorded: the output of `head` (a node), or
+def _as_recorded(a, head):
+    """An input as it was when the op was recorded: array `a`, the output of `head` (a node), or
     a value that needs no gradient (head None)."""
-    w = Tensor._make(t._data, head)
+    w = Tensor._make(a, head)
     w._requires_grad = head is not None
     return w
 
@@ -230,6 +247,17 @@ def freed_message(node):
             "first backward() if you need to call it twice.")
 
 
+def before_overwrite(node, array):
+    """`array` is about to be overwritten in place (autograd/inplace.py): where `node` saved it,
+    it keeps a copy instead, and its call record shows the copy as the input it was."""
+    if not any(s is array for s in node._saved):
+        return
+    kept = array.copy()
+    node._saved = tuple([kept if s is array else s for s in node._saved])
+    args, arrays, kwargs = node._call
+    moved = [k for k, a in enumerate(arrays) if a is array]
+    node._call = (tuple([_as_recorded(kept, node._parents[k]) if k in moved else a for k, a in enumerate(args)]),
+                  tuple([kept if k in moved else a for k, a in enumerate(arrays)]), kwargs)
 
 
 # --- what the tools may read of a node (gradcheck_nodes, viz) ------------------------------------
@@ -237,8 +265,8 @@ def freed_message(node):
 def recorded_call(node):
     """(args, kwargs) of the call that recorded `node`: its input Tensors and constants as given;
     None once a backward without retain_graph let go of them."""
-    args = getattr(node, "_args", None)
-    return None if args is None else (args, node._kwargs or {})
+    call = getattr(node, "_call", None)
+    return None if call is None else (call[0], call[2] or {})
 
 
 def has_saved(node):
@@ -253,7 +281,7 @@ def output_shape(node):
 
 def called_at(node):
     """file:line of the user's code that called the op, where anomaly mode was on; else None."""
-    return node._where
+    return None if node._anomaly is None else node._anomaly[0]
 
 
 def retained_output(node):

@@ -17,7 +17,7 @@ def numerical_gradient(f, x, h=1e-4):
     """Central differences (f(x+h) - f(x-h)) / 2h for each element of the ndarray `x`, which
     `f` reads in place; `x` is restored afterwards, even if `f` raises."""
     __tracebackhide__ = True
-    x = x._data if isinstance(x, Tensor) else x
+    x = x.data if isinstance(x, Tensor) else x
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         # the steps x ± h are written into x: a list cannot take them, an int array rounds them away
         what = f"an ndarray of dtype {x.dtype}" if isinstance(x, np.ndarray) else f"a {type(x).__name__}"
@@ -62,8 +62,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
                      [w for o, w in zip(outs, weights) if o.requires_grad], allow_unused=True)
     for i, a in zip(checked, analytic):
         t = inputs[i]
-        a = np.zeros(t.shape) if a is None else np.asarray(a._data)
-        n = numerical_gradient(projected, t._data, eps)
+        a = np.zeros(t.shape) if a is None else np.asarray(a.data)
+        n = numerical_gradient(projected, t.data, eps)
         excess = np.abs(a - n) - (atol + rtol * np.abs(n))
         if not np.all(excess <= 0):  # written so that a NaN on either side is a mismatch too
             worst = np.where(np.isnan(excess), np.inf, excess)

@@ -13,11 +13,12 @@ sees the change, and its version, so a value saved for backward that changed is 
   views): the other one's graph would not know about the change.
 
 Above the op table (it records Add, SetItem, ... in place) and below autograd/bindings.py, which
-gives Tensor its in-place operators; beside the engine, it is the one module outside the core
-that rewrites a node (what an op saved of the value it overwrites).
+gives Tensor its in-place operators. It reads no node's fields: the core's `before_overwrite`
+gives a node that saved the value being overwritten a copy of it.
 """
 import numpy as np
 
+from .function import before_overwrite
 from .ops import SetItem
 from .tensor import Tensor, _raw, _wrap, state
 
@@ -39,7 +40,7 @@ def setitem(t, index, value):
     recorded as SetItem."""
     if not (state.mode[0] and (t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))):
         try:
-            t._data[index] = _raw(value)
+            t.data[index] = _raw(value)
         except (ValueError, IndexError, TypeError) as e:
             raise type(e)(f"t[index] = value on a Tensor of shape {t.shape}: {e}") from None
         t.data = t._data  # through the setter: counts as an in-place change
@@ -71,20 +72,15 @@ def _named(t):
 def _before(t):
     """A stand-in for t's current value and node: the input of the op recorded in place. It
     shares t's array and version, so changing t after is seen by whoever saved the stand-in."""
-    b = _wrap(t._data, t._node)
+    b = _wrap(t.data, t._node)  # an array: it is about to be written
     b._requires_grad, b.name, b._base = t._requires_grad, t.name, t
     return b
 
 
 def _record(t, out, symbol):
-    node = out._node
-    if any(s is t._data for s in node._saved):  # the op keeps t's value from before (y *= x):
-        before = next(a for a in node._args if isinstance(a, Tensor) and a._data is t._data)
-        kept = before._data.copy()              # a copy of it, which the write leaves alone
-        node._saved = tuple([kept if s is t._data else s for s in node._saved])
-        before._data, before._base = kept, None
+    before_overwrite(out._node, t._data)  # the op keeps t's value from before (y *= x): a copy of it
     _write(t, out._data, symbol)
-    t._node, t._requires_grad = node, True
+    t._node, t._requires_grad = out._node, True
 
 
 def _write(t, value, symbol):
@@ -94,7 +90,7 @@ def _write(t, value, symbol):
                          f"{t.shape}; an in-place operation cannot change the shape (build a new "
                          "tensor: t = t + v)")
     try:
-        np.copyto(t._data, value, casting="same_kind")
+        np.copyto(t.data, value, casting="same_kind")
     except ValueError as e:  # a read-only array (a broadcast, or one the caller locked)
         raise ValueError(f"t {symbol} ... on a Tensor of shape {t.shape}: {e}; make a copy first "
                          "(t = t.copy())") from None

@@ -17,10 +17,12 @@ from .device import device_of, in_use, is_gpu, to_device
 
 
 class _State(threading.local):
-    """Per-thread switches: recording on/off, anomaly checks on/off. Every op reads both, so
-    they live together in `mode`, read at once (a thread-local read costs about 0.1 us)."""
-    mode = (True, False)  # (grad_enabled, anomaly)
-    recorder = None       # the viz.record() block running in this thread: read where a node is made, once per backward
+    """Per-thread switches: recording on/off, anomaly checks on/off, the viz.record() block
+    running in this thread. Every op reads `mode`, (recording, watch), at once (a thread-local
+    read costs about 0.1 us); watch is on where anomaly mode or a recording wants each node."""
+    mode = (True, False)
+    _anomaly = False
+    _recorder = None
 
     @property
     def grad_enabled(self):
@@ -32,11 +34,21 @@ class _State(threading.local):
 
     @property
     def anomaly(self):
-        return self.mode[1]
+        return self._anomaly
 
     @anomaly.setter
     def anomaly(self, flag):
-        self.mode = (self.mode[0], bool(flag))
+        self._anomaly = bool(flag)
+        self.mode = (self.mode[0], self._anomaly or self._recorder is not None)
+
+    @property
+    def recorder(self):
+        return self._recorder
+
+    @recorder.setter
+    def recorder(self, recorder):
+        self._recorder = recorder
+        self.mode = (self.mode[0], self._anomaly or recorder is not None)
 
 
 state = _State()
@@ -144,22 +156,31 @@ class Tensor:
     `data` is a float ndarray; `grad` is a Tensor filled in by `backward()`; `grad_fn` is the
     node (an `autograd.Function`) that made this tensor, None for leaves.
     """
+    # _data: an ndarray (CuPy's on the GPU), or a NumPy float scalar for 0-d data that no one has
+    # asked for as an array yet: an op's 0-d result, a tensor made from a number. Arithmetic on
+    # NumPy scalars costs a tenth of that on 0-d arrays, which is what a graph of scalars is made
+    # of; `.data` (and whatever may write to or share the array) turns one into a 0-d array for good.
+    # Set on every tensor: _data, _node, _requires_grad, grad. The others are class defaults until set:
     # _base: the tensor whose array this one's is a view of (W.T, W[:k], W.detach()): they share
     # one version, so that an in-place change through either is seen by whoever saved the other
-    # _views: set on a tensor once an op made a view of its array (never initialised otherwise,
-    # so it costs nothing where there are none); an in-place op then cannot be recorded on it
-    __slots__ = ("_data", "grad", "_requires_grad", "_node", "name", "_version", "_base", "_views",
-                 "__weakref__")
+    # _views: set on a tensor once an op made a view of its array; an in-place op then cannot be
+    # recorded on it
+    __slots__ = ("_data", "_node", "_requires_grad", "grad", "__dict__", "__weakref__")
+    name = _base = None
+    _version = 0
+    _views = False
 
     def __init__(self, data, requires_grad=False, name=None, device=None):
         data = data._data if isinstance(data, Tensor) else data
-        self._data = as_float_array(data if device is None else to_device(data, device))
-        self.grad = None
+        if type(data) in _NUMBERS:
+            self._data = np.float64(data)
+        else:
+            self._data = as_float_array(data if device is None else to_device(data, device))
         self._requires_grad = bool(requires_grad)
         self._node = None
-        self.name = name
-        self._version = 0
-        self._base = None
+        self.grad = None
+        if name is not None:
+            self.name = name
 
     @classmethod
     def _make(cls, data, node=None):
@@ -170,7 +191,9 @@ class Tensor:
     @property
     def data(self):
         data = self._data
-        return data if type(data) is np.ndarray or is_gpu(data) else np.asarray(data)
+        if type(data) is not np.ndarray and not is_gpu(data):
+            self._data = data = np.array(data)  # a 0-d value: from now on an array, as it is shared
+        return data
 
     @data.setter
     def data(self, value):
@@ -183,7 +206,7 @@ class Tensor:
         for t in (self, owner):  # an op that saved its own output now holds a changed value
             node = t._node
             if node is not None and node._saved and any(t._data is s for s in node._saved):
-                node._dirty = True
+                node._stamp = None
         self._data = value
         clock[0] += 1
         owner._version = clock[0]
@@ -228,7 +251,7 @@ class Tensor:
 
     def detach(self):
         """The same data, cut from the graph (and sharing its version: it is a view)."""
-        t = Tensor._make(self._data)
+        t = Tensor._make(self.data)
         t._base = self._owner()
         return t
 
@@ -264,7 +287,7 @@ class Tensor:
                             "the CPU first, t.to('cpu')")
         if self._requires_grad and state.mode[0]:
             warn_lost_gradient(self)
-        a = np.asarray(self._data, dtype=dtype)
+        a = np.asarray(self.data, dtype=dtype)
         return a.copy() if copy else a
 
     def __repr__(self):
@@ -309,16 +332,14 @@ def _wrap(data, node=None, cls=Tensor):
     """Tensor._make as a plain function, for the engine's hot paths."""
     t = _new(cls)
     t._data = data
-    t.grad = None
     t._requires_grad = node is not None
     t._node = node
-    t.name = None
-    t._version = 0
-    t._base = None
+    t.grad = None
     return t
 
 
 _new = object.__new__
+_NUMBERS = {float, int, bool, np.float64}
 
 
 def _raw(x):

@@ -233,6 +233,7 @@ class _Case:
         self.unchanged("backward")
         grads = self.leaf_grads(ts, w)
         self.float32(w, out.data, grads)
+        self.scalars(w, out.data, grads)
         self.some_inputs(w, grads, list(some[:len(self.x)]))
         self.first_derivatives(w, grads)
         if second_order:
@@ -240,7 +241,7 @@ class _Case:
 
     def call(self, arrays, stage, requires_grad=True):
         flags = requires_grad if isinstance(requires_grad, list) else [requires_grad] * len(arrays)
-        ts = [Tensor(a, requires_grad=r) for a, r in zip(arrays, flags)]
+        ts = [a if isinstance(a, Tensor) else Tensor(a, requires_grad=r) for a, r in zip(arrays, flags)]
         vals = list(self.args)
         for i, t in zip(self.slots, ts):
             vals[i] = t
@@ -314,6 +315,24 @@ class _Case:
             self.fail("float32", f"{what} (shape {np.shape(want)}) is wrong at index {at}: float32 "
                       f"{float(got[at])!r} vs float64 {float(want[at])!r}, beyond float32's precision "
                       f"(atol {atol:.3g} + rtol {FLOAT32_RTOL} * |float64|)")
+
+    def scalars(self, w, value, grads):
+        """The same numbers where a 0-d input is held as a NumPy scalar, as an op's 0-d result
+        is (x.sum() fed on to the next op), not as a 0-d array."""
+        if all(a.ndim for a in self.x):
+            return
+        check = "0-d inputs held as NumPy scalars"
+        inputs = [Tensor(a, requires_grad=True) for a in self.x]
+        ts = [(t * 1.0) if t.ndim == 0 else t for t in inputs]  # an op's result: a NumPy scalar
+        _, out = self.call(ts, check)
+        self.attempt(check, lambda: out.backward(w))
+        for k, t in enumerate(inputs):
+            got = np.zeros(t.shape) if t.grad is None else t.grad.data
+            for what, a, b in (("the output", out.data, value), (f"the gradient of input "
+                               f"{self.names[self.slots[k]]}", got, grads[k])):
+                if not np.allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True):
+                    self.fail(check, f"{what} differs from the one where 0-d inputs are arrays: "
+                              f"{a!r} vs {b!r}")
 
     def some_inputs(self, w, grads, flags):
         """Only the inputs flagged require grad: they get the gradients of the run where all do,

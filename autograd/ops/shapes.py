@@ -252,7 +252,7 @@ class SetItem(Op):
     @staticmethod
     def forward(ctx, x, v, index):
         xp = array_module(x)
-        out = x.copy()
+        out = xp.array(x)  # a copy, and an array where x is a NumPy scalar (a 0-d result)
         out[index] = v
         kept = xp.ones(x.shape, out.dtype)
         kept[index] = 0                         # x's elements that were overwritten get no gradient
