@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..device import array_module
-from ..tensor import _raw, as_tensor
+from ..tensor import Tensor, _raw, as_tensor
 from .base import Op, either
 
 def softmax_array(x, axis=-1):
@@ -67,16 +67,16 @@ class CrossEntropy(Op):
             raise ValueError(f"cross_entropy expects logits of shape (N, C) or (C,), got {x.shape}")
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
         n = len(x2)
-        labels, t = _targets(t, x2.shape, x.dtype, array_module(x))
+        xp = array_module(x)
+        labels, t = _targets(t, x2.shape, x.dtype, xp)
         z = x2 - x2.max(axis=1, keepdims=True)
         e = np.exp(z)
         s = e.sum(axis=1, keepdims=True)
-        p = e / s
-        if x.ndim == 1:                         # one sample: p and t take the logits' shape again
-            ctx.save_for_backward(x, p[0], t[0])
-        else:
-            ctx.save_for_backward(x, p, t)
-        xp = array_module(x)
+        p = e
+        p /= s                                  # e is ours: the softmax in place
+        # labels stay labels (the book's backward subtracts 1 at each): a copy, the caller's may change
+        ctx.save_for_backward(x, p[0] if x.ndim == 1 else p, t if labels is None else labels.copy())
+        ctx.labels = labels is not None
         if n == 0:  # the mean over no samples, as NumPy's mean and PyTorch give it
             return xp.array(np.nan, x.dtype)
         if labels is None:
@@ -86,8 +86,15 @@ class CrossEntropy(Op):
     @staticmethod
     def backward(ctx, g):                       # SoftmaxWithLoss: dx = (y - t) / batch_size
         x, p, t = ctx.saved_tensors
-        d = ctx.derived(p, _softmax, x) - t     # under create_graph p is a function of x
-        d *= g / (max(len(x), 1) if x.ndim == 2 else 1)  # in place on a new array (d = d * ... for Tensors)
+        n = max(len(x), 1) if x.ndim == 2 else 1
+        if isinstance(x, Tensor) or not ctx.labels:  # under create_graph p is a function of x
+            if ctx.labels:
+                t = _onehot(array_module(p), t, p.shape, p.dtype)
+            d = ctx.derived(p, _softmax, x) - t
+        else:
+            d = p.copy()
+            d[(array_module(p).arange(len(t)), t) if p.ndim == 2 else t] -= 1
+        d *= g / n                              # in place on a new array (d = d * ... for Tensors)
         return d, None
 
     @staticmethod
@@ -144,15 +151,16 @@ def _targets(t, shape, dtype, xp):
             raise TypeError(f"cross_entropy: class labels must be integers, got {labels[bad[0]]} "
                             f"at position {bad[0]}")
         labels = labels.astype(np.int64)
-    onehot = xp.zeros(shape, dtype)
-    try:
-        if n and (labels.min() < 0 or labels.max() >= c):  # negative ones (and any on a GPU) would wrap around
-            raise IndexError
-        onehot[xp.arange(n), labels] = 1
-    except IndexError:
+    if n and (labels.min() < 0 or labels.max() >= c):  # negative ones would wrap around
         bad = np.flatnonzero((labels < 0) | (labels >= c))[0]
         raise ValueError(f"cross_entropy: label {labels[bad]} at position {bad} is out of range "
-                         f"for {c} classes (labels must be integers in [0, {c}))") from None
-    return labels, onehot
+                         f"for {c} classes (labels must be integers in [0, {c}))")
+    return labels, None
+
+
+def _onehot(xp, labels, shape, dtype):
+    onehot = xp.zeros(shape, dtype)
+    onehot[(xp.arange(len(labels)), labels) if len(shape) == 2 else labels] = 1
+    return onehot
 
 

@@ -303,3 +303,15 @@ def test_functions_f_keep_copies_of_arrays_the_caller_may_change():
     t[...] = [1.0, 0.0]
     loss.backward()
     np.testing.assert_allclose(z.grad.data, [[0.3100255, -0.3100255]], atol=1e-7)
+
+
+@pytest.mark.parametrize("labels", [np.array([2, 0]), np.array([[2], [0]]), np.array([2.0, 0.0])])
+def test_labels_changed_after_the_forward_do_not_change_the_gradient(labels):
+    # the op keeps its own copy of the class indices: the caller's array may be reused for the
+    # next batch before backward runs
+    z = leaf([[0.1, 0.2, 0.3], [1.0, -1.0, 0.5]])
+    loss = F.cross_entropy(z, labels)
+    labels[...] = 1
+    loss.backward()
+    p = np.exp(z.data) / np.exp(z.data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(z.grad.data, (p - np.eye(3)[[2, 0]]) / 2, rtol=1e-12)
