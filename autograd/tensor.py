@@ -130,8 +130,8 @@ def is_grad_enabled():
 
 def as_float_array(data, what="Tensor data"):
     """Numbers, lists, int and bool arrays become float64; float arrays are kept as they are.
-    The result is always an ndarray: a NumPy scalar becomes a 0-d array of its dtype, the one
-    representation of 0-d data (writable in place, like any other tensor's)."""
+    The result is always an ndarray: a NumPy scalar becomes a 0-d array of its dtype (writable
+    in place, like any other tensor's; only Tensor itself keeps a number as a NumPy scalar)."""
     if isinstance(data, np.ndarray) and data.dtype.kind == "f":
         return data
     if is_gpu(data):
@@ -172,7 +172,7 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, name=None, device=None):
         data = data._data if isinstance(data, Tensor) else data
-        if type(data) in _NUMBERS:
+        if type(data) in _NUMBERS and device is None:
             self._data = np.float64(data)
         else:
             self._data = as_float_array(data if device is None else to_device(data, device))

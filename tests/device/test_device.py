@@ -125,6 +125,15 @@ def test_a_tensor_on_the_gpu(gpu):
     assert Tensor(t, device="cpu").device == "cpu" and Tensor(t).device == "cuda"
 
 
+@pytest.mark.parametrize("number", [2.0, 2, True, np.float64(2.0)])
+def test_a_number_put_on_the_gpu_is_there(gpu, number):
+    # a number on the CPU is kept as a NumPy scalar; asked for the GPU it must go there
+    t = Tensor(number, device="cuda", requires_grad=True)
+    assert t.device == "cuda" and type(t.data) is StandInArray and t.shape == ()
+    (t * 3.0).backward()
+    assert t.grad.device == "cuda" and float(t.grad.data) == 3.0
+
+
 def test_inputs_on_two_devices_are_an_error_naming_both(gpu):
     g, c = Tensor([1.0, 2.0], device="cuda"), Tensor([3.0, 4.0])
     with pytest.raises(RuntimeError, match=r"Add: inputs on different devices: input 0 is on cuda, "
