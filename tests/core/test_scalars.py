@@ -74,3 +74,13 @@ def test_python_numbers_and_numpy_scalars_keep_their_dtype_rules():
     assert Tensor(3).dtype == np.float64 and Tensor(True).dtype == np.float64
     assert Tensor(np.float32(2.0)).dtype == np.float32
     assert (Tensor(np.float32(2.0), requires_grad=True) * 2.0).dtype == np.float32
+
+
+def test_copy_into_a_scalar_result_and_its_detached_view():
+    _, y = scalar_result()
+    d = y.detach()
+    d.copy_(Tensor(5.0))
+    assert y.item() == 5.0 and d.item() == 5.0
+    t = Tensor(3.0)
+    t.copy_(np.float64(7.0))
+    assert t.item() == 7.0 and isinstance(t.data, np.ndarray)
