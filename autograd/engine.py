@@ -82,7 +82,8 @@ def backprop(outputs, grads=None, inputs=None, retain_graph=None, create_graph=F
     recorder = state.recorder
     if recorder is not None:  # inside viz.record(): the recorded ops keep what backward needs
         retain_graph = True
-    pending, found, shared = _seed(outputs, grads, create_graph, keep_dtypes)  # node -> gradient so far; leaf -> its gradient
+    # pending: node -> its gradient so far; found: leaf -> its gradient
+    pending, found, shared = _seed(outputs, grads, create_graph, keep_dtypes)
     wanted = None if inputs is None else dict.fromkeys(inputs)
     if wanted is not None:
         found = {t: v for t, v in found.items() if t in wanted}

@@ -102,7 +102,8 @@ class Function:
         t._data = out
         t.grad = None
         if True in needs:
-            ctx._parents, ctx._shape, ctx._call = tuple(heads), out.shape, (args, tuple(arrays), kwargs or None)
+            ctx._parents, ctx._shape = tuple(heads), out.shape
+            ctx._call = (args, tuple(arrays), kwargs or None)
             saved = ctx._saved
             if saved:
                 ctx._stamp = clock[0]
@@ -110,6 +111,7 @@ class Function:
                 for i, s in enumerate(saved):
                     if s is out:
                         ctx._out_index = i
+                        break
             t._node, t._requires_grad = ctx, True
         else:
             t._node, t._requires_grad = None, False
@@ -168,8 +170,11 @@ def _share_version(t, args):
     for a in args:
         if not isinstance(a, Tensor):
             continue
-        if type(a._data) in _FLOAT_SCALARS and memory.ndim == 0 and memory.dtype == a._data.dtype and memory == a._data:
-            a._data = memory  # a view of a 0-d tensor (NumPy made an array of its value): that array becomes its data
+        value = a._data
+        if type(value) in _FLOAT_SCALARS and memory.ndim == 0 and memory.dtype == value.dtype and memory == value:
+            # a view of a 0-d tensor held as a NumPy scalar: NumPy made an array of its value,
+            # and that array becomes the tensor's data, so that the two share it
+            a._data = memory
         if _memory(a._data) is memory:
             t._base = a._owner()
             t._base._views = True
@@ -256,8 +261,8 @@ def before_overwrite(node, array):
     node._saved = tuple([kept if s is array else s for s in node._saved])
     args, arrays, kwargs = node._call
     moved = [k for k, a in enumerate(arrays) if a is array]
-    node._call = (tuple([_as_recorded(kept, node._parents[k]) if k in moved else a for k, a in enumerate(args)]),
-                  tuple([kept if k in moved else a for k, a in enumerate(arrays)]), kwargs)
+    args = tuple([_as_recorded(kept, node._parents[k]) if k in moved else a for k, a in enumerate(args)])
+    node._call = (args, tuple([kept if k in moved else a for k, a in enumerate(arrays)]), kwargs)
 
 
 # --- what the tools may read of a node (gradcheck_nodes, viz) ------------------------------------
