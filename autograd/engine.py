@@ -16,9 +16,6 @@ from .device import array_module
 from .function import freed_message
 from .tensor import Tensor, _wrap, as_float_array, clock, state
 
-_asarray = np.asarray
-
-
 def toposort(roots):
     """The nodes reachable from the nodes `roots`, each after every node that consumes it: the
     order backward visits them in (reversed, the order forward recorded them). Counts each
@@ -149,12 +146,7 @@ def backward(outputs, grads=None, retain_graph=None, create_graph=False):
     found, shared = backprop(outputs, grads, None, retain_graph, create_graph)
     for where, g in found.items():
         t = where if isinstance(where, Tensor) else where._retained()
-        if t is None:
-            continue
-        if t.grad is None and type(g) is not Tensor and where not in shared and g.dtype == t._data.dtype:
-            if t._requires_grad:  # the common case, in short: a first gradient, the engine's own array
-                t.grad = _wrap(g)
-        else:
+        if t is not None:
             _accumulate(t, g, where in shared)
 
 

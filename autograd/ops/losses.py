@@ -131,8 +131,9 @@ _TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float16, np.float32, np.floa
 
 
 def _targets(t, shape, dtype, xp):
-    """(labels or None, rows of probabilities): class indices become one-hot rows; checked.
-    A number as the label goes to the logits' device (`xp`, their array module)."""
+    """(class indices, None) or (None, rows of probabilities), checked: indices stay indices
+    (CrossEntropy's backward subtracts 1 at each, as the book's SoftmaxWithLoss does). A number
+    as the label goes to the logits' device (`xp`, their array module)."""
     n, c = shape
     t = xp.asarray(t)
     if (t.shape == shape or (n == 1 and t.shape == (c,))) and not (c == 1 and t.dtype.kind in "iu"):
